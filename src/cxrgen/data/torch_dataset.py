@@ -1,0 +1,97 @@
+"""A torch ``Dataset`` over :class:`~cxrgen.data.study.Study` records.
+
+Images are opened lazily in ``__getitem__`` (so building the dataset costs nothing and
+workers decode in parallel); views are ordered so that slot 0 is frontal where the study has
+a frontal image, which is how R2Gen feeds IU X-Ray (image 0 = frontal, image 1 = lateral).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from cxrgen.data.image_io import load_image
+from cxrgen.data.study import ImageRef, Study, View
+from cxrgen.errors import ConfigError, InputError
+
+VIEW_ORDERS = ("frontal-first", "frontal-only", "as-is")
+
+_RANK = {View.PA: 0, View.AP: 1, View.UNKNOWN: 2, View.LATERAL: 3}
+
+
+def order_views(images: Sequence[ImageRef], order: str = "frontal-first") -> list[ImageRef]:
+    """Order a study's images: ``frontal-first`` puts PA, then AP, then unknown, then lateral
+    (stable within each kind); ``frontal-only`` keeps PA/AP (and unknown views when the study
+    has no known frontal); ``as-is`` keeps the dataset's order."""
+    if order not in VIEW_ORDERS:
+        raise ConfigError(f"unknown view order {order!r}; valid: {', '.join(VIEW_ORDERS)}")
+    images = list(images)
+    if order == "as-is":
+        return images
+    ranked = sorted(images, key=lambda r: _RANK[r.view])
+    if order == "frontal-only":
+        frontal = [r for r in ranked if r.view.is_frontal]
+        return frontal or [r for r in ranked if r.view is View.UNKNOWN]
+    return ranked
+
+
+class StudyImageDataset(TorchDataset):
+    """Items: ``{"images": (V, 3, H, W), "study_id", "report", "labels", "language"}``.
+
+    ``image_root`` resolves relative image paths (loaders already store resolved paths).
+    ``section`` picks the report text (see :meth:`Study.report`).
+    """
+
+    def __init__(
+        self,
+        studies: Sequence[Study],
+        transform: Callable,
+        max_views: int = 2,
+        views: str = "frontal-first",
+        section: str = "findings",
+        image_root: str | Path | None = None,
+    ):
+        if max_views < 1:
+            raise ConfigError(f"max_views must be >= 1, got {max_views}")
+        if views not in VIEW_ORDERS:
+            raise ConfigError(f"unknown view order {views!r}; valid: {', '.join(VIEW_ORDERS)}")
+        self.studies = list(studies)
+        self.transform = transform
+        self.max_views = max_views
+        self.views = views
+        self.section = section
+        self.image_root = Path(image_root) if image_root is not None else None
+        for s in self.studies:
+            if not s.images:
+                raise InputError(f"study {s.study_id} ({s.dataset or 'dataset'}) has no image; "
+                                 f"filter image-less studies out before building an image dataset")
+
+    def __len__(self) -> int:
+        return len(self.studies)
+
+    def image_paths(self, index: int) -> list[Path]:
+        refs = order_views(self.studies[index].images, self.views)[: self.max_views]
+        return [self._resolve(r.path) for r in refs]
+
+    def _resolve(self, path: str) -> Path:
+        p = Path(path)
+        if self.image_root is not None and not p.is_absolute():
+            p = self.image_root / p
+        return p
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        study = self.studies[index]
+        paths = self.image_paths(index)
+        if not paths:
+            raise InputError(f"study {study.study_id}: no image left with views={self.views!r}")
+        images = torch.stack([self.transform(load_image(p)) for p in paths])  # (V, 3, H, W)
+        return {
+            "images": images,
+            "study_id": study.study_id,
+            "report": study.report(self.section),
+            "labels": study.labels,
+            "language": study.language,
+        }

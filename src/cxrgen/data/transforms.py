@@ -1,0 +1,145 @@
+"""Image preprocessing: gray [0, 1] array -> normalised 3-channel tensor for an encoder.
+
+The recipe is R2Gen's (Chen et al., EMNLP 2020, ``modules/dataloaders``): resize to 256, random
+crop 224 for training, centre crop 224 for evaluation, ImageNet mean/std. Why each step:
+
+- **3 channels, ImageNet statistics**: the visual extractors (ResNet-101, ViT, DenseNet) start
+  from ImageNet checkpoints whose first layer expects RGB z-scored with ImageNet's mean/std; a
+  radiograph is gray, so it is replicated to 3 channels and normalised per channel with those
+  statistics, which keeps the pretrained filters' input distribution.
+- **random crop** is the only augmentation. No horizontal flip (R2Gen uses one, we do not): a
+  flipped chest moves the heart to the right and swaps "left"/"right" findings, so the report
+  would no longer describe the image.
+- **reproducible**: with ``seed`` the transform owns a ``torch.Generator``; without it, crops
+  use torch's global RNG, which a ``DataLoader`` seeds differently in each worker (a generator
+  inside the transform would be copied into every worker and give identical crops).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cxrgen.errors import ConfigError, InputError
+
+# ImageNet-1k RGB statistics (torchvision / timm defaults for ImageNet checkpoints).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+RESIZE_MODES = ("shorter", "square")
+
+
+@dataclass(frozen=True)
+class TransformConfig:
+    """Everything that defines the preprocessing; stored in checkpoints so that generate and
+    serve rebuild exactly the transform the model was trained with."""
+
+    resize: int = 256
+    crop: int = 224
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    resize_mode: str = "shorter"
+
+    def __post_init__(self):
+        if self.resize < 1 or self.crop < 1:
+            raise ConfigError(f"resize and crop must be >= 1, got resize={self.resize} crop={self.crop}")
+        if self.crop > self.resize:
+            raise ConfigError(f"crop ({self.crop}) must not exceed resize ({self.resize})")
+        if self.resize_mode not in RESIZE_MODES:
+            raise ConfigError(f"unknown resize_mode {self.resize_mode!r}; valid: {', '.join(RESIZE_MODES)}")
+        if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
+            raise ConfigError(f"mean and std need 3 values each, std > 0; got mean={self.mean} std={self.std}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ImageTransform:
+    """Callable: (H, W) float array in [0, 1] -> FloatTensor (3, crop, crop)."""
+
+    def __init__(self, config: TransformConfig, train: bool, seed: int | None = None):
+        self.config = config
+        self.train = train
+        self.seed = seed
+        self.generator = None
+        if seed is not None:
+            self.generator = torch.Generator().manual_seed(int(seed))
+        self._mean = torch.tensor(config.mean, dtype=torch.float32).view(3, 1, 1)
+        self._std = torch.tensor(config.std, dtype=torch.float32).view(3, 1, 1)
+
+    def __repr__(self) -> str:
+        return f"ImageTransform(train={self.train}, seed={self.seed}, {self.config})"
+
+    def __call__(self, image: np.ndarray, generator: torch.Generator | None = None) -> torch.Tensor:
+        x = _as_tensor(image)  # (H, W)
+        x = self.resize(x)  # (h, w), shorter side == resize
+        x = self.crop(x, generator or self.generator)  # (crop, crop)
+        x = x.unsqueeze(0).expand(3, -1, -1)  # (3, crop, crop): gray replicated
+        return (x - self._mean) / self._std
+
+    def resize(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape
+        r = self.config.resize
+        if self.config.resize_mode == "square":
+            size = (r, r)
+        elif h <= w:
+            size = (r, max(r, round(w * r / h)))
+        else:
+            size = (max(r, round(h * r / w)), r)
+        if size == (h, w):
+            return x
+        # bilinear with antialiasing, as PIL's resize that torchvision's Resize uses
+        out = F.interpolate(x[None, None], size=size, mode="bilinear", align_corners=False, antialias=True)
+        return out[0, 0].clamp_(0.0, 1.0)
+
+    def crop(self, x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        h, w = x.shape
+        c = self.config.crop
+        if self.train:
+            top = int(torch.randint(0, h - c + 1, (1,), generator=generator))
+            left = int(torch.randint(0, w - c + 1, (1,), generator=generator))
+        else:  # centre crop, rounding as torchvision's CenterCrop
+            top, left = int(round((h - c) / 2.0)), int(round((w - c) / 2.0))
+        return x[top : top + c, left : left + c]
+
+    def describe(self) -> dict:
+        """The preprocessing as plain data (for checkpoints and result signatures)."""
+        return {**self.config.to_dict(), "train": self.train, "seed": self.seed}
+
+
+def build_transform(
+    train: bool,
+    resize: int = 256,
+    crop: int = 224,
+    mean: tuple[float, float, float] = IMAGENET_MEAN,
+    std: tuple[float, float, float] = IMAGENET_STD,
+    resize_mode: str = "shorter",
+    seed: int | None = None,
+) -> ImageTransform:
+    """The training (random crop) or evaluation (centre crop) transform.
+
+    ``resize_mode="shorter"`` scales the shorter side to ``resize`` keeping the aspect ratio
+    (R2Gen); ``"square"`` resizes to ``resize x resize``. ``seed`` makes the random crops
+    reproducible (see the module docstring for DataLoader workers).
+    """
+    cfg = TransformConfig(resize=resize, crop=crop, mean=tuple(mean), std=tuple(std), resize_mode=resize_mode)
+    return ImageTransform(cfg, train=train, seed=seed)
+
+
+def _as_tensor(image: np.ndarray) -> torch.Tensor:
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim != 2:
+        raise InputError(f"transform expects a gray (H, W) image from load_image, got shape {arr.shape}")
+    if arr.dtype.kind != "f":
+        raise InputError(f"transform expects floats in [0, 1] (use load_image), got dtype {arr.dtype}")
+    if arr.size and (float(arr.min()) < 0.0 or float(arr.max()) > 1.0):
+        raise InputError(
+            f"transform expects values in [0, 1] (as load_image returns), got "
+            f"[{float(arr.min()):.3g}, {float(arr.max()):.3g}]"
+        )
+    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))

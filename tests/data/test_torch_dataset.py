@@ -1,0 +1,72 @@
+"""StudyImageDataset: lazy images, frontal-first views, DataLoader with collate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from cxrgen.data.collate import collate_studies
+from cxrgen.data.study import ImageRef, Study, View
+from cxrgen.data.torch_dataset import StudyImageDataset, order_views
+from cxrgen.data.transforms import build_transform
+from cxrgen.errors import ConfigError, InputError
+
+
+def _img(path, value):
+    Image.fromarray(np.full((40, 30), value, dtype=np.uint8)).save(path)
+    return str(path)
+
+
+@pytest.fixture
+def studies(tmp_path):
+    lat, pa, ap = _img(tmp_path / "lat.png", 10), _img(tmp_path / "pa.png", 200), _img(tmp_path / "ap.png", 100)
+    return [
+        Study("s1", "p1", [ImageRef(lat, View.LATERAL), ImageRef(pa, View.PA)], findings="Clear lungs.",
+              labels={"Cardiomegaly": 0}),
+        Study("s2", "p2", [ImageRef("ap.png", View.AP)], findings="Small effusion."),
+    ]
+
+
+def test_views_ordered_frontal_first_and_values(studies, tmp_path):
+    t = build_transform(train=False, resize=16, crop=16, mean=(0, 0, 0), std=(1, 1, 1))
+    ds = StudyImageDataset(studies, t, image_root=tmp_path)
+    item = ds[0]
+    assert item["images"].shape == (2, 3, 16, 16)
+    # slot 0 is the PA image (200/255), slot 1 the lateral (10/255), whatever the dataset order
+    assert item["images"][0].mean().item() == pytest.approx(200 / 255, abs=1e-5)
+    assert item["images"][1].mean().item() == pytest.approx(10 / 255, abs=1e-5)
+    assert item["report"] == "Clear lungs." and item["labels"] == {"Cardiomegaly": 0}
+    assert ds[1]["images"][0].mean().item() == pytest.approx(100 / 255, abs=1e-5)  # relative path resolved
+
+
+def test_max_views_and_loader(studies, tmp_path):
+    t = build_transform(train=True, resize=16, crop=12, seed=0)
+    ds = StudyImageDataset(studies, t, max_views=1, image_root=tmp_path)
+    assert [p.name for p in ds.image_paths(0)] == ["pa.png"]
+    batch = next(iter(DataLoader(ds, batch_size=2, collate_fn=collate_studies)))
+    assert batch["images"].shape == (2, 1, 3, 12, 12) and batch["view_mask"].all()
+    assert batch["study_id"] == ["s1", "s2"]
+
+
+def test_order_views():
+    refs = [ImageRef("l", View.LATERAL), ImageRef("u", View.UNKNOWN), ImageRef("a", View.AP), ImageRef("p", View.PA)]
+    assert [r.path for r in order_views(refs)] == ["p", "a", "u", "l"]
+    assert [r.path for r in order_views(refs, "frontal-only")] == ["p", "a"]
+    assert [r.path for r in order_views(refs, "as-is")] == ["l", "u", "a", "p"]
+    with pytest.raises(ConfigError, match="valid: frontal-first"):
+        order_views(refs, "lateral-first")
+
+
+def test_missing_image_is_named(studies, tmp_path):
+    studies[1].images[0].path = str(tmp_path / "gone.png")
+    ds = StudyImageDataset(studies, build_transform(train=False, resize=16, crop=16))
+    with pytest.raises(InputError, match="gone.png"):
+        ds[1]
+
+
+def test_study_without_image():
+    with pytest.raises(InputError, match="study s9"):
+        StudyImageDataset([Study("s9", "p9")], build_transform(train=False))
