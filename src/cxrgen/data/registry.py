@@ -1,0 +1,77 @@
+"""The dataset registry: ``@register_dataset(name)`` over a loader, ``load_dataset(name, root)``.
+
+A loader is a callable ``loader(root, **options) -> Dataset`` (a function or a class whose
+constructor returns/acts as one). The built-in loaders live one per module in this package and
+are imported the first time the registry is queried, so ``list_datasets()`` always shows them
+and the CLI takes its choices from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any, Callable
+
+from cxrgen.data.dataset import Dataset, InvalidRows, Skipped
+from cxrgen.errors import ConfigError, InputError
+from cxrgen.registry import Registry
+
+__all__ = ["Dataset", "InvalidRows", "Skipped", "DATASETS", "register_dataset", "load_dataset",
+           "list_datasets", "dataset_options"]
+
+DATASETS: Registry[Callable[..., Dataset]] = Registry("dataset")
+
+# Modules of cxrgen.data holding the built-in loaders (one dataset per module).
+BUILTIN_LOADERS = ("manifest", "phantom_manifest")
+
+_loaded = False
+
+
+def register_dataset(name: str):
+    """Decorator registering a loader under ``name``."""
+    return DATASETS.register(name)
+
+
+def _ensure_builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for mod in BUILTIN_LOADERS:
+        importlib.import_module(f"cxrgen.data.{mod}")
+
+
+def list_datasets() -> list[str]:
+    _ensure_builtins()
+    return DATASETS.names()
+
+
+def get_loader(name: str) -> Callable[..., Dataset]:
+    _ensure_builtins()
+    return DATASETS.get(name)
+
+
+def dataset_options(name: str) -> list[str]:
+    """The keyword options a loader accepts (besides ``root``)."""
+    params = inspect.signature(get_loader(name)).parameters
+    return [p for p in params if p not in ("root", "self") and params[p].kind is not inspect.Parameter.VAR_KEYWORD]
+
+
+def load_dataset(name: str, root: str | Path, **options: Any) -> Dataset:
+    """Load a registered dataset from ``root``. Unknown options are a ConfigError listing the
+    loader's options; a missing root is an InputError."""
+    loader = get_loader(name)
+    valid = dataset_options(name)
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ConfigError(f"dataset {name!r} has no option {', '.join(map(repr, unknown))}; "
+                          f"valid options: {', '.join(valid) or '(none)'}")
+    root = Path(root)
+    if not root.exists():
+        raise InputError(f"{root}: dataset root not found for {name!r}; pass the folder (or file) "
+                         f"that holds the dataset with --root")
+    ds = loader(root, **options)
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"loader {name!r} returned {type(ds).__name__}, expected a Dataset")
+    return ds
