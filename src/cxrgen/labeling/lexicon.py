@@ -1,0 +1,56 @@
+"""The data a rule-based labeler needs for one language, as one typed record.
+
+Each language module (``lexicon_en.py``, ``lexicon_fr.py``, ``lexicon_zh.py``) builds one
+:class:`Lexicon`; :mod:`cxrgen.labeling.rules` compiles it once into a few regular expressions.
+Patterns are regular-expression fragments matched case-insensitively; for languages written
+with spaces (``word_boundaries=True``) every fragment is wrapped in ``\\b...\\b``.
+
+Trigger kinds follow NegEx (Chapman et al., 2001) and NegBio (Peng et al., 2018):
+
+* ``neg_pre`` / ``neg_post``: negation before ("no", "pas de", "未见") or after the mention
+  ("is not seen", "n'est pas visible", "未见显示").
+* ``unc_pre`` / ``unc_post``: uncertainty ("possible", "suspicion de", "考虑"; "cannot be excluded",
+  "à confronter", "待排").
+* ``pseudo``: phrases that contain a trigger but do not negate ("no change in", "not only",
+  "无明显变化"): the nearest trigger before a mention decides, and a pseudo trigger decides
+  "positive".
+* ``pos_pre``: double negations that assert ("not without", "non sans", "并非没有").
+* ``terminators``: words that end a trigger's scope inside a sentence ("but", "however",
+  "mais", "但").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    lang: str
+    #: concept -> mention patterns (the concept is present / uncertain / negated by context)
+    mentions: dict[str, tuple[str, ...]]
+    #: concept -> phrases that state the concept is absent ("heart size is normal")
+    normal_statements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: abnormal findings outside every label set (granuloma, scoliosis, ...): they make a
+    #: report "not normal" in ChestX-ray14's ``normal`` column and CheXpert's ``No Finding``.
+    other_abnormal: tuple[str, ...] = ()
+    neg_pre: tuple[str, ...] = ()
+    neg_post: tuple[str, ...] = ()
+    unc_pre: tuple[str, ...] = ()
+    unc_post: tuple[str, ...] = ()
+    pseudo: tuple[str, ...] = ()
+    pos_pre: tuple[str, ...] = ()
+    terminators: tuple[str, ...] = ()
+    #: characters (or a regex) that end a sentence: a trigger never reaches past it
+    sentence_end: str = r"[.;!?\n]"
+    #: wrap patterns in \b ... \b (languages written with spaces)
+    word_boundaries: bool = True
+    #: how far (characters) a pre-trigger reaches forward and a post-trigger reaches back
+    pre_scope: int = 150
+    post_scope: int = 40
+    #: anatomy terms for the entity graph: canonical name -> patterns
+    anatomy: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: modifiers (size, severity, change) for the entity graph's Modify relation
+    modifiers: tuple[str, ...] = ()
+    #: where the vocabulary comes from (papers, guidelines), shown by ``cxrgen label --help``
+    source: str = ""
