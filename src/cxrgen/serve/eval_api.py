@@ -1,0 +1,3 @@
+"""Human evaluation API (filled below)."""
+from fastapi import APIRouter
+router = APIRouter(prefix="/api/eval")
