@@ -1,0 +1,361 @@
+"""METEOR 1.5's word alignment: candidate matches by stage, then a beam search over them.
+
+Reimplemented from the METEOR papers (Lavie & Agarwal 2007; Denkowski & Lavie, "Meteor 1.3",
+WMT 2011 and "Meteor Universal", WMT 2014) and METEOR 1.5's documented behaviour, so that the
+alignments equal those of ``meteor-1.5.jar``:
+
+**Matching stages** (``-l en``: exact, stem, synonym, paraphrase; ``-l fr`` here: exact, stem).
+Each stage adds every candidate match between a hypothesis span and a reference span; a word may
+be in many candidates. Candidates are listed per reference start position, in stage order, then
+hypothesis position order, which decides ties in the search.
+
+* exact: identical words;
+* stem: different words with equal Snowball stems;
+* synonym: different words sharing a WordNet synset, where a word's synsets are its own plus
+  those of its WordNet base form (irregular-form exceptions, else WordNet's suffix rules);
+* paraphrase: a reference n-gram listed in the paraphrase table whose paraphrase occurs in the
+  hypothesis, and the same with the roles swapped (spans of 1 to 7 words).
+
+**Search.** Candidates that are the only match of all their words are fixed first. A beam
+search (beam 40) then walks the reference left to right; at each position a partial alignment
+either takes one of the candidates starting there whose words are still free, or skips the word.
+Partial alignments are ranked by (1) most matched words, where an exact match counts 1 per word
+and other stages 1/2 per word with the running total truncated to an integer as METEOR stores it,
+(2) fewest chunks, (3) least summed distance ``|ref start - hyp start|``, keeping METEOR's order
+for ties (a stable sort) and its way of accumulating the distance on the skipping alternative.
+Identical sentences use the exact stage only.
+
+A *chunk* is a maximal run of matches that are adjacent in both sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Callable, Sequence
+
+import numpy as np
+
+from cxrgen.metrics.meteor.resources import MeteorResources, phrase_hashes, word_hash
+
+EXACT, STEM, SYNONYM, PARAPHRASE = 0, 1, 2, 3
+MODULE_NAMES = ("exact", "stem", "synonym", "paraphrase")
+BEAM_SIZE = 40  # Constants.DEFAULT_BEAM_SIZE of METEOR 1.5
+# Weights used *inside the search* (MeteorScorer sets exact 1.0, every other stage 0.5); the
+# score itself uses the task weights (see scorer.py).
+SEARCH_WEIGHTS = (1.0, 0.5, 0.5, 0.5)
+
+# A match: (ref_start, ref_len, hyp_start, hyp_len, module)
+Match = tuple[int, int, int, int, int]
+
+# WordNet 3.0 morphology (morphy) suffix rules: nouns, verbs, adjectives, tried in this order.
+_MORPH_RULES = (
+    ("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
+    ("men", "man"), ("ies", "y"),
+    ("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
+    ("ing", ""),
+    ("er", ""), ("est", ""), ("er", "e"), ("est", "e"),
+)
+
+
+@dataclass
+class Alignment:
+    """The chosen matches and what the score needs from them."""
+
+    hyp: list[str]
+    ref: list[str]
+    matches: list[Match]  # in reference order
+    chunks: int
+
+
+class Matcher:
+    """Candidate generation with per-word caches (stems, synsets, word hashes) kept across calls."""
+
+    def __init__(self, resources: MeteorResources, stem: Callable[[str], str], modules: Sequence[int]):
+        self.res = resources
+        self.stem_fn = stem
+        self.modules = tuple(modules)
+        self._stems: dict[str, str] = {}
+        self._synsets: dict[str, frozenset[int]] = {}
+        self._hashes: dict[str, int] = {}
+
+    # -- per-word look-ups ---------------------------------------------------------------
+    def stem(self, word: str) -> str:
+        s = self._stems.get(word)
+        if s is None:
+            s = self._stems[word] = self.stem_fn(word)
+        return s
+
+    def _synsets_of(self, word: str) -> set[int]:
+        k = self.res.syn_index.get(word)
+        if k is None:
+            return set()
+        off = self.res.syn_offsets
+        return set(self.res.syn_ids[off[k] : off[k + 1]].tolist())
+
+    def _morph(self, word: str) -> str:
+        # WordNet's morphy as METEOR 1.5 applies it: first suffix rule whose result is a word
+        # with synsets; words ending in "ss" or of <= 2 letters are their own base.
+        if word.endswith("ss") or len(word) <= 2:
+            return word
+        for suffix, ending in _MORPH_RULES:
+            if word.endswith(suffix):
+                cand = word[: len(word) - len(suffix)] + ending
+                if cand in self.res.syn_index:
+                    return cand
+        return ""
+
+    def synsets(self, word: str) -> frozenset[int]:
+        s = self._synsets.get(word)
+        if s is None:
+            sets = self._synsets_of(word)
+            bases = self.res.syn_exceptions.get(word)
+            if bases is not None:
+                for base in bases:
+                    sets |= self._synsets_of(base)
+            else:
+                sets |= self._synsets_of(self._morph(word))
+            s = self._synsets[word] = frozenset(sets)
+        return s
+
+    def word_hashes(self, words: Sequence[str]) -> np.ndarray:
+        get = self._hashes.get
+        out = np.empty(len(words), dtype=np.uint64)
+        for k, w in enumerate(words):
+            h = get(w)
+            if h is None:
+                h = self._hashes[w] = word_hash(w)
+            out[k] = h
+        return out
+
+    # -- stages ------------------------------------------------------------------------
+    def candidates(self, hyp: Sequence[str], ref: Sequence[str]) -> list[list[Match]]:
+        """Candidate matches per reference start position, in METEOR's order."""
+        per_ref: list[list[Match]] = [[] for _ in ref]
+        modules = self.modules
+        if len(hyp) == len(ref) and list(hyp) == list(ref):
+            modules = modules[:1]  # identical sentences: exact only (avoids beam errors)
+        for module in modules:
+            if module == EXACT:
+                self._exact(hyp, ref, per_ref)
+            elif module == STEM:
+                self._stem(hyp, ref, per_ref)
+            elif module == SYNONYM:
+                self._synonym(hyp, ref, per_ref)
+            elif module == PARAPHRASE:
+                self._paraphrase(hyp, ref, per_ref)
+        return per_ref
+
+    @staticmethod
+    def _positions(keys: Sequence[str]) -> dict[str, list[int]]:
+        pos: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            pos.setdefault(k, []).append(i)
+        return pos
+
+    def _exact(self, hyp, ref, per_ref) -> None:
+        pos = self._positions(hyp)
+        for j, w in enumerate(ref):
+            for i in pos.get(w, ()):
+                per_ref[j].append((j, 1, i, 1, EXACT))
+
+    def _stem(self, hyp, ref, per_ref) -> None:
+        pos = self._positions([self.stem(w) for w in hyp])
+        for j, w in enumerate(ref):
+            for i in pos.get(self.stem(w), ()):
+                if hyp[i] != w:
+                    per_ref[j].append((j, 1, i, 1, STEM))
+
+    def _synonym(self, hyp, ref, per_ref) -> None:
+        by_set: dict[int, list[int]] = {}
+        for i, w in enumerate(hyp):
+            for s in self.synsets(w):
+                by_set.setdefault(s, []).append(i)
+        if not by_set:
+            return
+        for j, w in enumerate(ref):
+            hits: set[int] = set()
+            for s in self.synsets(w):
+                found = by_set.get(s)
+                if found:
+                    hits.update(found)
+            for i in sorted(hits):
+                if hyp[i] != w:
+                    per_ref[j].append((j, 1, i, 1, SYNONYM))
+
+    def _paraphrase(self, hyp, ref, per_ref) -> None:
+        if not hyp or not ref:
+            return
+        res = self.res
+        max_len = res.para_max_src_len
+        hyp_grams = phrase_hashes(self.word_hashes(hyp), max_len)
+        ref_grams = phrase_hashes(self.word_hashes(ref), max_len)
+        # reference phrase -> paraphrase found in the hypothesis
+        for j, n, i, tl in self._phrase_pairs(ref_grams, len(ref), hyp_grams, len(hyp)):
+            per_ref[j].append((j, n, i, tl, PARAPHRASE))
+        # hypothesis phrase -> paraphrase found in the reference
+        for i, n, j, tl in self._phrase_pairs(hyp_grams, len(hyp), ref_grams, len(ref)):
+            per_ref[j].append((j, tl, i, n, PARAPHRASE))
+
+    def _phrase_pairs(self, src_grams, src_n, tgt_grams, tgt_n):
+        """(source start, source length, target start, target length) of every table entry whose
+        phrase starts at a source position and whose paraphrase occurs in the target, in the
+        order METEOR enumerates them: source position, phrase length, table order, target position.
+        """
+        res = self.res
+        max_len = src_grams.shape[0]
+        # every n-gram of the source that is a phrase of the table
+        lengths, starts = np.nonzero(src_grams != 0)
+        if len(starts) == 0:
+            return []
+        keys = src_grams[lengths, starts]
+        slot = np.searchsorted(res.para_src_hash, keys)
+        slot_ok = slot < len(res.para_src_hash)
+        found = np.zeros(len(keys), dtype=bool)
+        found[slot_ok] = res.para_src_hash[slot[slot_ok]] == keys[slot_ok]
+        if not found.any():
+            return []
+        # target n-grams: hash -> ascending start positions
+        tmax = min(max_len, tgt_n)
+        tgt_pos: dict[int, list[int]] = {}
+        tl_of: dict[int, int] = {}
+        for n in range(tmax):
+            for i in range(tgt_n - n):
+                h = int(tgt_grams[n, i])
+                tgt_pos.setdefault(h, []).append(i)
+                tl_of[h] = n + 1
+        tgt_keys = np.fromiter(tgt_pos.keys(), dtype=np.uint64, count=len(tgt_pos))
+        # order: source start, then phrase length
+        sel = np.nonzero(found)[0]
+        order = np.lexsort((lengths[sel], starts[sel]))
+        sel = sel[order]
+        offsets = res.para_src_offsets
+        out = []
+        for k in sel.tolist():
+            lo, hi = int(offsets[slot[k]]), int(offsets[slot[k] + 1])
+            targets = res.para_tgt_hash[lo:hi]
+            hit = np.nonzero(np.isin(targets, tgt_keys))[0]
+            if len(hit) == 0:
+                continue
+            s, n = int(starts[k]), int(lengths[k]) + 1
+            tlens = res.para_tgt_len[lo:hi]
+            for t in hit.tolist():
+                h = int(targets[t])
+                tl = int(tlens[t])
+                if tl_of.get(h) != tl:
+                    continue
+                for i in tgt_pos[h]:
+                    out.append((s, n, i, tl))
+        return out
+
+
+def _fixed_matches(per_ref: list[list[Match]], n_hyp: int, n_ref: int):
+    """Candidates that are the only match of every word they cover (METEOR fixes these first)."""
+    cov_h = [0] * n_hyp
+    cov_r = [0] * n_ref
+    for cands in per_ref:
+        for (j, rl, i, hl, _m) in cands:
+            for k in range(rl):
+                cov_r[j + k] += 1
+            for k in range(hl):
+                cov_h[i + k] += 1
+    fixed: list[Match | None] = [None] * n_ref
+    used_h = 0
+    used_r = 0
+    for j, cands in enumerate(per_ref):
+        if len(cands) != 1:
+            continue
+        m = cands[0]
+        _, rl, i, hl, _mod = m
+        if all(cov_r[j + k] == 1 for k in range(rl)) and all(cov_h[i + k] == 1 for k in range(hl)):
+            fixed[j] = m
+            for k in range(rl):
+                used_r |= 1 << (j + k)
+            for k in range(hl):
+                used_h |= 1 << (i + k)
+    return fixed, used_h, used_r
+
+
+_SORT_KEY = itemgetter(0, 1, 2)
+
+
+def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
+    """The best set of non-overlapping matches, as METEOR 1.5's ``Aligner.resolve`` finds it."""
+    fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
+    w = SEARCH_WEIGHTS
+    # path: (-(matches1 + matches2), chunks, distance, idx, last_end, used_h, used_r,
+    #        matches1, matches2, chosen) with ``chosen`` a linked list (match, rest) or None
+    paths = [(0, 0, 0, 0, -1, used_h0, used_r0, 0, 0, None)]
+    for current in range(n_ref + 1):
+        paths.sort(key=_SORT_KEY)
+        nxt = []
+        add = nxt.append
+        for path in paths[:beam]:
+            neg, chunks, dist, idx, last_end, uh, ur, m1, m2, chosen = path
+            if current == n_ref:
+                if last_end != -1:
+                    path = (neg, chunks + 1) + path[2:]
+                add(path)
+                continue
+            if ur >> current & 1:
+                if current < idx:
+                    add(path)
+                    continue
+                m = fixed[idx]
+                if m is None:
+                    continue  # METEOR drops such a path
+                j, rl, i, hl, mod = m
+                m1 = int(m1 + hl * w[mod])
+                m2 = int(m2 + rl * w[mod])
+                if last_end != -1 and i != last_end:
+                    chunks += 1
+                add((-(m1 + m2), chunks, dist + abs(j - i), j + rl, i + hl, uh, ur, m1, m2, chosen))
+                continue
+            for m in per_ref[current]:
+                j, rl, i, hl, mod = m
+                span_r = ((1 << rl) - 1) << j
+                span_h = ((1 << hl) - 1) << i
+                if ur & span_r or uh & span_h:
+                    continue
+                n1 = int(m1 + hl * w[mod])
+                n2 = int(m2 + rl * w[mod])
+                c = chunks + 1 if (last_end != -1 and i != last_end) else chunks
+                add((-(n1 + n2), c, dist, j + rl, i + hl, uh | span_h, ur | span_r, n1, n2, (m, chosen)))
+                # METEOR adds this candidate's distance to the *skipping* alternative
+                dist += abs(j - i)
+            if last_end != -1:
+                chunks += 1
+            add((neg, chunks, dist, idx + 1, -1, uh, ur, m1, m2, chosen))
+        if not nxt:
+            nxt.append(paths[0])
+        paths = nxt
+    paths.sort(key=_SORT_KEY)
+    best = paths[0]
+    chosen = [m for m in fixed if m is not None]
+    node = best[9]
+    while node is not None:
+        chosen.append(node[0])
+        node = node[1]
+    chosen.sort(key=itemgetter(0))
+    return chosen
+
+
+def count_chunks(matches: Sequence[Match]) -> int:
+    """Chunks of a set of matches sorted by reference start (``Aligner.getCountAndChunks``)."""
+    chunks = 0
+    last_end = -1
+    prev_ref_end = None
+    for (j, rl, i, hl, _m) in matches:
+        if last_end != -1 and (j != prev_ref_end or i != last_end):
+            chunks += 1
+        prev_ref_end = j + rl
+        last_end = i + hl
+    if last_end != -1:
+        chunks += 1
+    return chunks
+
+
+def align(matcher: Matcher, hyp: Sequence[str], ref: Sequence[str], beam: int = BEAM_SIZE) -> Alignment:
+    per_ref = matcher.candidates(hyp, ref)
+    matches = beam_search(per_ref, len(hyp), len(ref), beam)
+    return Alignment(list(hyp), list(ref), matches, count_chunks(matches))

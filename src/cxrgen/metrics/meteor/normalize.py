@@ -1,0 +1,131 @@
+"""METEOR 1.5's ``-norm`` text normaliser, reimplemented from its documented behaviour.
+
+``-norm`` (METEOR 1.5 README: "tokenize / normalize punctuation and lowercase") runs a
+tokeniser "based on the Moses tokenizer Rev 3612 with additions to improve MT evaluation
+accuracy" on hypothesis and references, keeps punctuation, then lowercases. The steps, in order:
+
+1. pad with spaces and split off every character that is not a letter, a digit, whitespace or one
+   of ``. ' ` , - ‘ ’``;
+2. protect runs of dots (``...``) from the dot splitting;
+3. split commas except between two digits;
+4. normalise quotes (`` ` ‘ ’ `` to ``'``; ``“ ” ''`` to a spaced ``"``) and dashes (``–`` and
+   ``--`` to ``-``), and split hyphenated words (``x-ray`` -> ``x ray``; METEOR's addition "so
+   systems can get partial credit");
+5. split apostrophes: English splits contractions to the right (``it's`` -> ``it 's``), French to
+   the left (``l'opacité`` -> ``l' opacité``);
+6. split a final dot off each word unless the word is a nonbreaking prefix (Moses lists, shipped
+   in the jar) or is followed by a lowercase word, or is a dotted abbreviation (``U.S.`` -> ``US``);
+7. restore protected dots, collapse whitespace, lowercase.
+
+Java's ``\\s``, ``\\p{Digit}`` and ``\\p{Lower}`` are ASCII classes, so they are written here as
+explicit ASCII sets; the letter class is METEOR's own (Latin-1, Latin Extended-A, Cyrillic).
+"""
+
+from __future__ import annotations
+
+import re
+
+# METEOR's letter ranges: Western European and Cyrillic (Normalizer "alpha" / "alnum").
+_ALPHA = "A-Za-z\u0160\u017d\u0161\u017e\u0178\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017e" \
+    "\u0400-\u04ff\u0500-\u0527\ua640-\ua66e\ua67e-\ua697\u1d00-\u1d7f"
+_ALNUM = "0-9" + _ALPHA
+_JAVA_SPACE = " \t\n\x0b\f\r"  # java.util.regex \s
+
+_SEP_OTHER = re.compile(f"([^{_ALNUM}{_JAVA_SPACE}.'`,\\-\u2018\u2019])")
+_MULTI_DOT = re.compile(r"\.([.]+)")
+_MULTI_DOT2 = re.compile(r"DOTMULTI\.([^.])")
+_COMMA = re.compile(r"([^0-9])[,]([^0-9])")
+_COMMA2 = re.compile(r"([0-9])[,]([^0-9])")
+_COMMA3 = re.compile(r"([^0-9])[,]([0-9])")
+_QUOTE = re.compile("([`\u2018\u2019])")
+_QUOTE2 = re.compile("([\u201c\u201d]|'')")
+_RM_DASH = re.compile(f"([{_ALNUM}.])[-]([{_ALNUM}])")
+_CONT_1 = re.compile(f"([^{_ALPHA}])[']([^{_ALPHA}])")
+_CONT_EN2 = re.compile(f"([^{_ALPHA}0-9])[']([{_ALPHA}])")
+_CONT_3 = re.compile(f"([{_ALPHA}])[']([^{_ALPHA}])")
+_CONT_4 = re.compile(f"([{_ALPHA}])[']([{_ALPHA}])")
+_CONT_EN5 = re.compile(r"([0-9])[']([s])")
+_CONT_FR2 = re.compile(f"([^{_ALPHA}])[']([{_ALPHA}])")
+_TOKEN_SPLIT = re.compile("[ \t\n\r\f]+")  # java.util.StringTokenizer delimiters
+_HAS_ALPHA = re.compile(f"[{_ALPHA}]")
+_LOWER_START = re.compile("^[a-z]")
+_DIGIT_START = re.compile("^[0-9]+")
+_WHITE = re.compile(
+    "[  \u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u00a0]+"
+)
+
+NBP_ANY = 1
+NBP_NUMERIC_ONLY = 2
+
+
+def java_tokens(line: str) -> list[str]:
+    """Split like ``java.util.StringTokenizer`` (space, tab, newline, carriage return, form feed)."""
+    return [t for t in _TOKEN_SPLIT.split(line) if t]
+
+
+def _java_trim(s: str) -> str:
+    # String.trim(): strips every char <= U+0020 at both ends
+    start, end = 0, len(s)
+    while start < end and s[start] <= " ":
+        start += 1
+    while end > start and s[end - 1] <= " ":
+        end -= 1
+    return s[start:end]
+
+
+def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
+    """METEOR 1.5 ``Normalizer.normalizeLine(line, lang, keepPunctuation=True)`` (no lowercasing)."""
+    s = f" {line} "
+    s = _SEP_OTHER.sub(r" \1 ", s)
+    s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
+    while "DOTMULTI." in s:
+        s = _MULTI_DOT2.sub(r"DOTDOTMULTI \1", s)
+        s = s.replace("DOTMULTI.", "DOTDOTMULTI")
+    s = _COMMA.sub(r"\1 , \2", s)
+    s = _COMMA2.sub(r"\1 , \2", s)
+    s = _COMMA3.sub(r"\1 , \2", s)
+    s = _QUOTE.sub("'", s)
+    s = _QUOTE2.sub(' " ', s)
+    s = s.replace("\u2013", "-").replace("--", "-")
+    s = _RM_DASH.sub(r"\1 \2", s)
+    if lang == "en":
+        s = _CONT_1.sub(r"\1 ' \2", s)
+        s = _CONT_EN2.sub(r"\1 ' \2", s)
+        s = _CONT_3.sub(r"\1 ' \2", s)
+        s = _CONT_4.sub(r"\1 '\2", s)
+        s = _CONT_EN5.sub(r"\1 '\2", s)
+    elif lang == "fr":
+        s = _CONT_1.sub(r"\1 ' \2", s)
+        s = _CONT_FR2.sub(r"\1 ' \2", s)
+        s = _CONT_3.sub(r"\1 ' \2", s)
+        s = _CONT_4.sub(r"\1' \2", s)
+    else:
+        s = s.replace("'", " ' ")
+    words = java_tokens(s)
+    parts: list[str] = []
+    n = len(words)
+    for i, word in enumerate(words):
+        if len(word) > 1 and word.endswith("."):
+            pre = word[:-1]
+            kind = nonbreaking.get(pre)
+            if "." in pre and _HAS_ALPHA.search(pre):
+                parts.append(word.replace(".", ""))  # U.S. -> US
+            elif kind == NBP_ANY or (i < n - 1 and _LOWER_START.search(words[i + 1])):
+                parts.append(word)
+            elif kind == NBP_NUMERIC_ONLY and i < n - 1 and _DIGIT_START.search(words[i + 1]):
+                parts.append(word)
+            else:
+                parts.append(pre + " .")
+        else:
+            parts.append(word)
+        parts.append(" ")
+    s = "".join(parts)
+    while "DOTDOTMULTI" in s:
+        s = s.replace("DOTDOTMULTI", "DOTMULTI.")
+    s = s.replace("DOTMULTI", ".")
+    return _java_trim(_WHITE.sub(" ", s))
+
+
+def meteor_tokens(text: str, lang: str, nonbreaking: dict[str, int]) -> list[str]:
+    """The words METEOR 1.5 aligns for ``text`` under ``-norm``: normalised, lowercased, split."""
+    return java_tokens(normalize_line(text, lang, nonbreaking).lower())

@@ -1,0 +1,191 @@
+"""METEOR 1.5 scores from alignments: per-report sufficient statistics and their aggregate.
+
+Equal (within 0.001 at corpus level, 0.005 per report; see tests/metrics/test_meteor_parity.py)
+to pycocoevalcap 1.2's ``Meteor()``, which runs ``java -jar -Xmx2G meteor-1.5.jar - - -stdio
+-l en -norm``, sends one ``SCORE ||| ref ||| hyp`` line per report and then one ``EVAL`` line
+with every report's statistics, and returns the score of the *summed* statistics (not the mean
+of the report scores) and the per-report scores.
+
+The formula (Denkowski & Lavie, "Meteor Universal", WMT 2014, section 2.2), with METEOR 1.5's
+``rank`` task parameters for English: alpha 0.85, beta 0.20, gamma 0.60, delta 0.75 and stage
+weights exact 1.0, stem 0.6, synonym 0.8, paraphrase 0.6 (``Constants.PARAM_RANK`` /
+``WEIGHT_RANK``)::
+
+    P = sum_i w_i (delta m_i^content(h) + (1 - delta) m_i^function(h)) / (delta |h_c| + (1 - delta) |h_f|)
+    R = the same over the reference
+    Fmean = P R / (alpha P + (1 - alpha) R)
+    Pen = gamma (chunks / matches)^beta, 0 when hypothesis and reference match entirely in one chunk
+    score = Fmean (1 - Pen), 0 when undefined (an empty side)
+
+Aggregation (``MeteorStats.addStats``): every count is summed over reports, except that a report
+aligned entirely as one chunk adds no chunks. With several references, each report keeps the
+statistics of its best-scoring reference (the first one on ties).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from cxrgen.metrics.meteor.align import EXACT, PARAPHRASE, STEM, SYNONYM, Matcher, align
+from cxrgen.metrics.meteor.normalize import meteor_tokens
+from cxrgen.metrics.meteor.resources import MeteorResources, load_resources
+
+
+@dataclass(frozen=True)
+class MeteorParams:
+    """The parameters of one language (METEOR 1.5 ``rank`` task, its default)."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    delta: float
+    modules: tuple[int, ...]
+    weights: tuple[float, ...]  # per module, in ``modules`` order
+
+
+#: English: Constants.PARAM_RANK[LANG_EN] / WEIGHT_RANK[LANG_EN] of METEOR 1.5.
+PARAMS_EN = MeteorParams(0.85, 0.20, 0.60, 0.75, (EXACT, STEM, SYNONYM, PARAPHRASE), (1.0, 0.6, 0.8, 0.6))
+#: French: METEOR 1.5's French parameters and exact/stem weights, WITHOUT its paraphrase stage
+#: (METEOR's French paraphrase table is not distributed with pycocoevalcap), so this is
+#: "METEOR 1.5 French, exact + stem only", not the jar's French score.
+PARAMS_FR = MeteorParams(0.90, 1.40, 0.60, 0.65, (EXACT, STEM), (1.0, 0.2))
+
+N_MODULES = 4
+# Columns of a statistics row.
+COL_TEST_LEN, COL_REF_LEN, COL_TEST_FUNC, COL_REF_FUNC = 0, 1, 2, 3
+COL_TEST_CONTENT = 4  # 4 columns: test content matches per module
+COL_REF_CONTENT = 8
+COL_TEST_FUNCTION = 12
+COL_REF_FUNCTION = 16
+COL_CHUNKS = 20
+COL_TEST_WORDS = 21  # matched words (unweighted) in the test
+COL_REF_WORDS = 22
+COL_CHUNKS_SUM = 23  # chunks as the aggregate adds them (0 for a one-chunk full match)
+N_COLS = 24
+COLUMNS = (
+    ["test_len", "ref_len", "test_function_words", "ref_function_words"]
+    + [f"test_content_{m}" for m in ("exact", "stem", "synonym", "paraphrase")]
+    + [f"ref_content_{m}" for m in ("exact", "stem", "synonym", "paraphrase")]
+    + [f"test_function_{m}" for m in ("exact", "stem", "synonym", "paraphrase")]
+    + [f"ref_function_{m}" for m in ("exact", "stem", "synonym", "paraphrase")]
+    + ["chunks", "test_word_matches", "ref_word_matches", "chunks_in_sum"]
+)
+
+
+def compute_scores(rows: np.ndarray, params: MeteorParams) -> np.ndarray:
+    """``MeteorScorer.computeMetrics`` on each row of statistics (same order of operations)."""
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    a, b, g, d = params.alpha, params.beta, params.gamma, params.delta
+    w = params.weights
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tl, rl = rows[:, COL_TEST_LEN], rows[:, COL_REF_LEN]
+        tf, rf = rows[:, COL_TEST_FUNC], rows[:, COL_REF_FUNC]
+        test_wlen = d * (tl - tf) + (1.0 - d) * tf
+        ref_wlen = d * (rl - rf) + (1.0 - d) * rf
+        test_wm = np.zeros(len(rows))
+        ref_wm = np.zeros(len(rows))
+        for i in range(len(w)):
+            test_wm = test_wm + rows[:, COL_TEST_CONTENT + i] * w[i] * d
+        for i in range(len(w)):
+            ref_wm = ref_wm + rows[:, COL_REF_CONTENT + i] * w[i] * d
+        for i in range(len(w)):
+            test_wm = test_wm + rows[:, COL_TEST_FUNCTION + i] * w[i] * (1.0 - d)
+        for i in range(len(w)):
+            ref_wm = ref_wm + rows[:, COL_REF_FUNCTION + i] * w[i] * (1.0 - d)
+        precision = test_wm / test_wlen
+        recall = ref_wm / ref_wlen
+        fmean = 1.0 / (((1.0 - a) / precision) + (a / recall))
+        test_total = rows[:, COL_TEST_CONTENT : COL_TEST_CONTENT + 4].sum(1) + rows[
+            :, COL_TEST_FUNCTION : COL_TEST_FUNCTION + 4
+        ].sum(1)
+        ref_total = rows[:, COL_REF_CONTENT : COL_REF_CONTENT + 4].sum(1) + rows[
+            :, COL_REF_FUNCTION : COL_REF_FUNCTION + 4
+        ].sum(1)
+        chunks = rows[:, COL_CHUNKS]
+        perfect = (test_total == tl) & (ref_total == rl) & (chunks == 1)
+        frag = np.where(perfect, 0.0, chunks / ((rows[:, COL_TEST_WORDS] + rows[:, COL_REF_WORDS]) / 2))
+        penalty = g * np.power(frag, b)
+        score = fmean * (1.0 - penalty)
+    score = np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
+    return score
+
+
+def aggregate_rows(rows: np.ndarray) -> np.ndarray:
+    """The statistics METEOR 1.5 sums over a set (``MeteorStats.addStats``), as one row."""
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    total = rows.sum(axis=0)
+    total[COL_CHUNKS] = total[COL_CHUNKS_SUM]
+    return total
+
+
+class MeteorScorer:
+    """Align and count: the statistics row of each (hypothesis, references) pair."""
+
+    def __init__(self, lang: str = "en", resources: MeteorResources | None = None):
+        import snowballstemmer
+
+        if lang not in ("en", "fr"):
+            raise ValueError(f"METEOR supports 'en' and 'fr', not {lang!r}")
+        self.lang = lang
+        self.params = PARAMS_EN if lang == "en" else PARAMS_FR
+        self.res = resources if resources is not None else load_resources(lang)
+        stemmer = snowballstemmer.stemmer("english" if lang == "en" else "french")
+        self.matcher = Matcher(self.res, stemmer.stemWord, self.params.modules)
+        self._norm_cache: dict[str, list[str]] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        """The words METEOR aligns for a report: ``-norm`` normalised and lowercased."""
+        toks = self._norm_cache.get(text)
+        if toks is None:
+            toks = self._norm_cache[text] = meteor_tokens(text.strip(), self.lang, self.res.nonbreaking)
+        return toks
+
+    def row(self, hyp: list[str], ref: list[str]) -> np.ndarray:
+        """Statistics of one aligned pair of normalised token lists."""
+        a = align(self.matcher, hyp, ref)
+        fw = self.res.function_words
+        hyp_func = [w in fw for w in hyp]
+        ref_func = [w in fw for w in ref]
+        row = np.zeros(N_COLS)
+        row[COL_TEST_LEN] = len(hyp)
+        row[COL_REF_LEN] = len(ref)
+        row[COL_TEST_FUNC] = sum(hyp_func)
+        row[COL_REF_FUNC] = sum(ref_func)
+        for (j, rl, i, hl, mod) in a.matches:
+            for k in range(i, i + hl):
+                row[(COL_TEST_FUNCTION if hyp_func[k] else COL_TEST_CONTENT) + mod] += 1
+            for k in range(j, j + rl):
+                row[(COL_REF_FUNCTION if ref_func[k] else COL_REF_CONTENT) + mod] += 1
+        row[COL_TEST_WORDS] = row[COL_TEST_CONTENT : COL_TEST_CONTENT + 4].sum() + row[
+            COL_TEST_FUNCTION : COL_TEST_FUNCTION + 4
+        ].sum()
+        row[COL_REF_WORDS] = row[COL_REF_CONTENT : COL_REF_CONTENT + 4].sum() + row[
+            COL_REF_FUNCTION : COL_REF_FUNCTION + 4
+        ].sum()
+        row[COL_CHUNKS] = a.chunks
+        perfect = row[COL_TEST_WORDS] == len(hyp) and row[COL_REF_WORDS] == len(ref) and a.chunks == 1
+        row[COL_CHUNKS_SUM] = 0 if perfect else a.chunks
+        return row
+
+    def report_row(self, hyp_text: str, ref_texts: Sequence[str]) -> np.ndarray:
+        """Statistics of a report: its best reference, as ``MeteorScorer.getMeteorStats``."""
+        hyp = self.tokens(hyp_text.replace("|||", ""))
+        best_row, best_score = None, -1.0
+        for ref_text in ref_texts:
+            row = self.row(hyp, self.tokens(ref_text))
+            score = float(compute_scores(row, self.params)[0])
+            if best_row is None or score > best_score:
+                best_row, best_score = row, score
+        if best_row is None:
+            raise ValueError("METEOR needs at least one reference per report")
+        return best_row
+
+    def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[float, np.ndarray]:
+        """(corpus score, per-report scores), as pycocoevalcap ``Meteor().compute_score``."""
+        rows = np.stack([self.report_row(h, r) for h, r in zip(hyps, refs)]) if hyps else np.zeros((0, N_COLS))
+        per = compute_scores(rows, self.params) if len(rows) else np.zeros(0)
+        total = float(compute_scores(aggregate_rows(rows), self.params)[0]) if len(rows) else 0.0
+        return total, per
