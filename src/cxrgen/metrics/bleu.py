@@ -1,0 +1,94 @@
+"""Corpus BLEU-1..4 equal to pycocoevalcap 1.2 ``Bleu(4)`` (Papineni et al., ACL 2002).
+
+What pycocoevalcap's ``BleuScorer.compute_score(option="closest")`` does, and therefore what
+this module does:
+
+* n-grams of the whitespace-split tokens, n = 1..4; a hypothesis n-gram is matched at most as
+  often as it occurs in the reference that contains it most often (clipped counts over the
+  maximum reference counts);
+* the effective reference length of a report is the reference length closest to the hypothesis
+  length, ties going to the shorter reference;
+* corpus level: matches, guesses and lengths are summed over reports first; BLEU-n is the
+  *cumulative* geometric mean ``(prod_{k<=n} (correct_k + tiny) / (guess_k + small)) ** (1/n)``
+  with ``tiny = 1e-15`` and ``small = 1e-9`` (the reference's constants, no other smoothing),
+  times the brevity penalty ``exp(1 - r/c)`` where ``c/r = (c + tiny) / (r + small)`` < 1.
+
+Per report, the same formula on the report's own counts (pycocoevalcap's second return value).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from cxrgen.metrics.base import Metric, register_metric
+from cxrgen.metrics.ngrams import MAX_N, ngram_counts
+
+# pycocoevalcap bleu_scorer.compute_score: "so that if guess is 0 still return 0"
+TINY = 1e-15
+SMALL = 1e-9
+
+# columns of the statistics rows
+_TESTLEN, _REFLEN = 0, 1
+_GUESS = slice(2, 2 + MAX_N)
+_CORRECT = slice(2 + MAX_N, 2 + 2 * MAX_N)
+
+
+def _closest_reflen(reflens: Sequence[int], testlen: int) -> int:
+    # min over (|l - c|, l): the closest length, the shorter one on a tie
+    return min((abs(length - testlen), length) for length in reflens)[1]
+
+
+def _bleu(testlen, reflen, guess, correct) -> np.ndarray:
+    """BLEU-1..4 for arrays of sums: guess/correct of shape (..., 4), lengths of shape (...)."""
+    ratios = (correct + TINY) / (guess + SMALL)  # (..., 4)
+    cumulative = np.cumprod(ratios, axis=-1)
+    bleus = cumulative ** (1.0 / np.arange(1, MAX_N + 1))
+    ratio = (testlen + TINY) / (reflen + SMALL)
+    with np.errstate(divide="ignore", over="ignore"):
+        penalty = np.where(ratio < 1, np.exp(1 - 1 / ratio), 1.0)
+    return bleus * penalty[..., None]
+
+
+@register_metric("BLEU")
+class Bleu(Metric):
+    """BLEU-1..4, corpus level, equal to pycocoevalcap 1.2 ``Bleu(4).compute_score`` to 1e-9.
+
+    Statistics per report: hypothesis length, closest reference length, guesses and clipped
+    matches for n = 1..4 (10 columns); the corpus score sums them, like the reference.
+    """
+
+    score_names = tuple(f"BLEU-{n}" for n in range(1, MAX_N + 1))
+
+    def statistics(self, hyps, refs) -> np.ndarray:
+        rows = np.zeros((len(hyps), 2 + 2 * MAX_N), dtype=np.float64)
+        for i, (hyp, rs) in enumerate(zip(hyps, refs)):
+            testlen = len(hyp)
+            hyp_counts = ngram_counts(hyp)
+            ref_counts = [ngram_counts(r) for r in rs]
+            rows[i, _TESTLEN] = testlen
+            rows[i, _REFLEN] = _closest_reflen([len(r) for r in rs], testlen)
+            for k in range(MAX_N):
+                rows[i, 2 + k] = max(0, testlen - k)
+                if len(ref_counts) == 1:
+                    maxref = ref_counts[0][k]
+                else:
+                    maxref = {}
+                    for rc in ref_counts:
+                        for g, c in rc[k].items():
+                            if c > maxref.get(g, 0):
+                                maxref[g] = c
+                rows[i, 2 + MAX_N + k] = sum(
+                    min(c, maxref.get(g, 0)) for g, c in hyp_counts[k].items()
+                )
+        return rows
+
+    def aggregate(self, stats: np.ndarray) -> dict[str, float]:
+        total = stats.sum(axis=0)
+        values = _bleu(total[_TESTLEN], total[_REFLEN], total[_GUESS], total[_CORRECT])
+        return {name: float(v) for name, v in zip(self.score_names, values)}
+
+    def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+        values = _bleu(stats[:, _TESTLEN], stats[:, _REFLEN], stats[:, _GUESS], stats[:, _CORRECT])
+        return {name: values[:, k] for k, name in enumerate(self.score_names)}
