@@ -18,6 +18,7 @@ from cxrgen.errors import CxrgenError
 COMMANDS = (
     "data",
     "demo",
+    "score",
 )
 
 
