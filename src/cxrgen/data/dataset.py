@@ -7,6 +7,7 @@ line, unless the caller asked for ``skip_invalid``, in which case the row is cou
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -92,8 +93,8 @@ class Dataset:
 
 
 def _reason_kind(reason: str) -> str:
-    """Group skip reasons by their text before any row-specific detail in parentheses."""
-    return reason.split(" (")[0]
+    """Group skip reasons: drop the leading "study <id>: " and any detail in parentheses."""
+    return re.sub(r"^study \S+: ", "", reason).split(" (")[0]
 
 
 def check_study(study: Study, where: str, rows: InvalidRows, require_report: bool = True) -> bool:

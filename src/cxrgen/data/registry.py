@@ -23,7 +23,7 @@ __all__ = ["Dataset", "InvalidRows", "Skipped", "DATASETS", "register_dataset", 
 DATASETS: Registry[Callable[..., Dataset]] = Registry("dataset")
 
 # Modules of cxrgen.data holding the built-in loaders (one dataset per module).
-BUILTIN_LOADERS = ("manifest", "phantom_manifest")
+BUILTIN_LOADERS = ("manifest", "iu_xray", "mimic_cxr", "casia_cxr_fr", "cn_cxr", "chestxray14", "phantom_manifest")
 
 _loaded = False
 
