@@ -41,6 +41,9 @@ class Lexicon:
     pseudo: tuple[str, ...] = ()
     pos_pre: tuple[str, ...] = ()
     terminators: tuple[str, ...] = ()
+    #: phrases that contain a trigger word but are no trigger ("可疑的" "suspicious" as an
+    #: adjective inside a negated list): matched so that the shorter trigger is not
+    inert: tuple[str, ...] = ()
     #: characters (or a regex) that end a sentence: a trigger never reaches past it
     sentence_end: str = r"[.;!?\n]"
     #: wrap patterns in \b ... \b (languages written with spaces)

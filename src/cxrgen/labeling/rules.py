@@ -62,7 +62,10 @@ class _Matcher:
         ordered = sorted(entries, key=lambda e: -len(e[1]))
         self._entries = [(tag, re.compile(p)) for tag, p in ordered]
         body = "|".join(p for _, p in ordered) or r"(?!x)x"
-        self.regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)" if word_boundaries else f"(?:{body})")
+        # the end boundary holds when the match ends in a non-word character ("d’", "?"),
+        # so that "absence d’" matches before "épanchement"
+        self.regex = re.compile(rf"(?<!\w)(?:{body})(?:(?<=\W)|(?!\w))" if word_boundaries
+                                else f"(?:{body})")
         self._tags: dict[str, object] = {}
 
     def tags(self, matched: str) -> tuple:
@@ -110,7 +113,7 @@ class RuleLabeler:
         entries += [(("other", "other"), p) for p in lexicon.other_abnormal]
         self._mentions = _Matcher(entries, wb)
         triggers = []
-        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "terminators"):
+        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "terminators", "inert"):
             triggers += [(kind, p) for p in getattr(lexicon, kind)]
         self._triggers = _Matcher(triggers, wb)
         self._sentence_re = re.compile(lexicon.sentence_end)
@@ -164,6 +167,11 @@ class RuleLabeler:
                 continue
             for kind in kinds:
                 if kind in _PRE_KINDS and start - t1 <= lex.pre_scope:
+                    # "no suspicious nodule", "没有可疑的...": a hedge right after a negation
+                    # is inside its scope; the negation decides
+                    if (kind == "unc_pre" and nearest is not None and nearest[2] == "neg_pre"
+                            and t0 - nearest[1] <= 2):
+                        break
                     nearest = (t0, t1, kind)
                     break
         if nearest is not None:

@@ -1,0 +1,141 @@
+"""Chinese vocabulary of the rule labeler, and the 48 CN-CXR anatomy / lesion keywords.
+
+Sources: standard Chinese chest-radiograph report wording (全国科学技术名词审定委员会 radiology
+terms: 胸腔积液, 肺不张, 实变, 结节, 肿块, 气胸, 肺气肿, 纤维化, 胸膜增厚; report hedges 考虑, 可能,
+疑, 待排, 不除外; negations 未见, 无, 未, 不, 没有), plus the wording of machine-translated English
+reports (``iu_xray_zh_mt``: 固结 for consolidation, 无气肿 / 无气症 for atelectasis, 渗出物 for
+effusion, 空隙疾病 for airspace disease), which a labeler of generated Chinese reports meets too.
+Chinese has no spaces, so patterns are matched as substrings (``word_boundaries=False``) and
+a mention that overlaps a trigger wins (无气肿 "atelectasis" is not 无 + 气肿).
+
+:data:`CN_CXR_KEYWORDS`: the CN-CXR paper (Tang et al., "Generating Chinese Radiology Reports from
+X-Ray Images: a Public Dataset and an X-ray-to-Reports Generation Method", MICCAI 2023 workshops)
+counts 48 anatomy and lesion keywords per split in its Table 1. The table itself could not be
+retrieved on this machine; the list below is a RECONSTRUCTION from the paper's description (anatomy
+and lesion nodes of CN-RadGraph) and the most frequent terms of Chinese chest X-ray reports:
+20 anatomy and 28 lesion keywords. Replace it with the paper's list when it is at hand.
+"""
+
+from __future__ import annotations
+
+from cxrgen.labeling.lexicon import Lexicon
+
+MENTIONS = {
+    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"无气肿", r"无气症", r"肺不扩张", r"盘状不张", r"不张", r"无气的", r"无气区域?"),
+    "cardiomegaly": (
+        r"心脏?(?:影|轮廓|体积)?(?:明显|轻度|中度|重度|稍|略|轻微)?(?:增大|扩大|肿大|肥大|增宽)",
+        r"心(?:肌|脏)(?:肿大|肥大)", r"心影(?:增大|扩大|增宽)", r"心胸比(?:例|率)?(?:增大|增高|大于)",
+        r"心脏的?大小(?:增加|增大)", r"心脏扩大症", r"心脏增大症",
+    ),
+    "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液"),
+    "infiltrate": (r"浸润",),
+    "mass": (r"肿块", r"团块", r"块影", r"肿物", r"占位"),
+    "nodule": (r"结节",),
+    "pneumonia": (r"肺炎", r"肺部感染", r"支气管肺炎", r"炎症", r"感染"),
+    "pneumothorax": (r"气胸", r"液气胸"),
+    "consolidation": (r"实变", r"固结", r"空隙合并", r"空腔合并", r"气腔合并", r"巩固"),
+    "edema": (r"水肿",),
+    "emphysema": (r"肺气肿", r"气肿"),
+    "fibrosis": (r"纤维化", r"纤维变性", r"纤维性变"),
+    "pleural_thickening": (r"胸膜(?:局部|轻度)?增厚", r"胸膜肥厚"),
+    "hernia": (r"疝",),
+    "enlarged_cardiomediastinum": (r"纵[隔膈](?:影)?(?:增宽|扩大|增大|变宽)",),
+    "lesion": (r"病变", r"肿瘤", r"占位性病变", r"癌"),
+    "opacity": (r"不透明", r"阴影", r"密度增高影?", r"斑片影", r"斑片状影?", r"模糊影", r"混浊", r"浑浊",
+                r"空隙疾病", r"空腔疾病", r"磨玻璃", r"致密影", r"浸润"),
+    "pleural_other": (r"胸膜(?:钙化|粘连)",),
+    "fracture": (r"骨折",),
+    "device": (r"导管", r"管线", r"起搏器", r"引流管", r"胸管", r"支架", r"PICC", r"picc", r"插管", r"分流管",
+               r"除颤器", r"导线"),
+}
+
+NORMAL_STATEMENTS = {
+    "cardiomegaly": (
+        r"心脏(?:的)?(?:大小|形态|轮廓)(?:和(?:形状|轮廓|纵[隔膈]))?(?:都|均|是|在|也)?(?:很)?(?:正常|在正常范围内)",
+        r"心影(?:大小)?(?:正常|不大)", r"心脏不大", r"心脏未见(?:增大|扩大)", r"心脏(?:大小)?(?:在)?正常(?:范围|大小)",
+        r"心脏(?:大小)?处于正常上限",
+    ),
+}
+
+OTHER_ABNORMAL = (
+    r"瘢痕", r"疤痕", r"钙化", r"肉芽肿", r"退行性", r"骨质增生", r"脊柱侧弯", r"侧弯", r"迂曲", r"扭曲",
+    r"过度充气", r"过度膨胀", r"术后", r"胸骨切开", r"动脉粥样硬化", r"肺容积(?:低|减少)", r"容积(?:低|减少)",
+    r"膈(?:肌|肌)?抬高", r"畸形", r"淋巴结肿大", r"腺病", r"钝化", r"变钝", r"支气管扩张", r"囊肿", r"肺大泡",
+    r"空洞", r"骨质疏松", r"硬化", r"夹子", r"增厚", r"异常",
+)
+
+NEG_PRE = (
+    r"未见", r"未发现", r"没有发现", r"没有", r"无", r"未", r"不", r"排除了?", r"已经排除了?", r"已排除", r"并无",
+    r"均未见", r"否认", r"未显示", r"没有显示", r"没有任何", r"缺乏", r"不存在", r"未见明确", r"未见明显",
+    r"未再见", r"无明显", r"没有明显", r"并没有", r"不见",
+)
+NEG_POST = (
+    r"消失", r"已消失", r"已经?解决", r"已吸收", r"已经?消除", r"被排除", r"已排除", r"不明显", r"阴性", r"未见",
+    r"已经消退", r"已消退", r"已经吸收", r"得到解决", r"已得到解决", r"得到缓解",
+)
+UNC_PRE = (
+    r"可能", r"考虑", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
+    r"倾向", r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕", r"建议排除",
+)
+UNC_POST = (r"可能", r"待排", r"不除外", r"可能性大", r"不能排除", r"？", r"\?", r"待查", r"可疑")
+PSEUDO = (
+    r"无明显变化", r"无变化", r"没有变化", r"未见变化", r"较前无变化", r"无明显改变", r"没有改变", r"未见明显变化",
+    r"无明显增减", r"不仅", r"保持不变", r"不变", r"没有新的", r"无新的",
+)
+POS_PRE = (r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
+TERMINATORS = (
+    r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴",
+)
+
+ANATOMY = {
+    "双肺": (r"双肺", r"两肺", r"肺部", r"肺野", r"肺"),
+    "肺门": (r"肺门",),
+    "纵隔": (r"纵[隔膈]",),
+    "心影": (r"心影", r"心脏", r"心"),
+    "主动脉": (r"主动脉(?:弓|结)?",),
+    "膈": (r"膈(?:肌|面|顶)?", r"横膈"),
+    "肋膈角": (r"肋膈角", r"肋膈沟"),
+    "胸膜": (r"胸膜",),
+    "骨骼": (r"肋骨", r"骨骼", r"骨质", r"胸椎", r"脊柱", r"锁骨"),
+    "气管": (r"气管", r"支气管"),
+}
+
+MODIFIERS = (
+    r"少量", r"大量", r"中量", r"轻度", r"中度", r"重度", r"明显", r"轻微", r"局灶性?", r"弥漫性?", r"双侧",
+    r"左侧?", r"右侧?", r"稳定", r"增多", r"增粗", r"小", r"大",
+)
+
+#: The 48 anatomy and lesion keywords of CN-CXR Table 1, RECONSTRUCTED (see module docstring).
+CN_CXR_ANATOMY = (
+    "双肺", "肺野", "肺纹理", "肺门", "纵隔", "心影", "心脏", "主动脉", "主动脉弓", "气管",
+    "支气管", "膈肌", "膈面", "肋膈角", "胸膜", "肋骨", "胸椎", "锁骨", "胸廓", "软组织",
+)
+CN_CXR_LESIONS = (
+    "结节", "肿块", "斑片影", "条索影", "实变", "渗出", "积液", "气胸", "钙化", "增厚", "粘连", "肺气肿",
+    "肺大泡", "纤维化", "肺不张", "肺炎", "水肿", "增大", "增宽", "增粗", "骨折", "空洞", "结核",
+    "磨玻璃影", "间质性改变", "术后改变", "占位", "积气",
+)
+CN_CXR_KEYWORDS = CN_CXR_ANATOMY + CN_CXR_LESIONS
+
+LEXICON_ZH = Lexicon(
+    lang="zh",
+    mentions=MENTIONS,
+    normal_statements=NORMAL_STATEMENTS,
+    other_abnormal=OTHER_ABNORMAL,
+    neg_pre=NEG_PRE,
+    neg_post=NEG_POST,
+    unc_pre=UNC_PRE,
+    unc_post=UNC_POST,
+    pseudo=PSEUDO,
+    pos_pre=POS_PRE,
+    terminators=TERMINATORS,
+    inert=(r"可疑的", r"不对称", r"不规则", r"不完全", r"不全"),
+    sentence_end=r"[。；;！!\n]|(?<!\d)\.(?!\d)",
+    word_boundaries=False,
+    pre_scope=40,
+    post_scope=12,
+    anatomy=ANATOMY,
+    modifiers=MODIFIERS,
+    source="Chinese chest radiograph report wording (CNTERM radiology terms), hedges 考虑/可能/疑/待排, "
+           "machine-translation wording of iu_xray_zh_mt",
+)
