@@ -1,0 +1,58 @@
+"""CN-X2RG (the CN-CXR paper's generator): R2Gen or R2GenCMN + prompt features + auxiliary classifier.
+
+Model side only: (1) *prompt features* from a second image encoder (MedCLIP's image tower in the
+paper; here any registry encoder loaded from a local file, e.g. the image tower of cxrgen's
+contrastive model: ``prompt.encoder.weights=RUN/model.pt``, ``prompt.encoder.weights_prefix=
+"image_encoder.visual.backbone."``), projected to ``prompt.num_tokens`` tokens and appended to
+the visual patch tokens before the Transformer encoder, so the encoder fuses both; (2) an
+auxiliary multi-label disease head on the encoded image (``aux_logits``; the loop adds
+lambda * BCE). Sentence shuffling, entity-graph augmentation and oversampling are data-pipeline
+steps, done by the training code, not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+from cxrgen.errors import ConfigError
+from cxrgen.models.config import ModelConfig, PromptConfig
+from cxrgen.models.encoders import create_encoder
+from cxrgen.models.registry import register_model
+from cxrgen.text.vocab import Vocab
+
+BACKBONES = ("r2gen", "r2gencmn")
+
+
+class PromptFusion(nn.Module):
+    """Second image encoder -> pooled vector per study -> ``num_tokens`` tokens of d_model."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        p = config.prompt or PromptConfig()
+        enc_cfg = dataclasses.replace(p.encoder, freeze=p.freeze or p.encoder.freeze)
+        self.encoder = create_encoder(enc_cfg)
+        self.num_tokens = p.num_tokens
+        self.proj = nn.Linear(self.encoder.out_dim, p.num_tokens * config.d_model)
+
+    def forward(self, images: torch.Tensor, view_mask: torch.Tensor) -> torch.Tensor:
+        pooled = self.encoder(images, view_mask).pooled  # (B, C_prompt)
+        return self.proj(pooled).view(pooled.shape[0], self.num_tokens, -1)  # (B, n_prompt, D)
+
+
+@register_model("cnx2rg")
+def cnx2rg(config: ModelConfig, vocab: Vocab):
+    """CN-X2RG on the backbone named by ``config.backbone`` ("r2gen" or "r2gencmn")."""
+    from cxrgen.models.registry import MODELS
+
+    if config.backbone not in BACKBONES:
+        raise ConfigError(f"cnx2rg backbone {config.backbone!r} is not one of {', '.join(BACKBONES)}")
+    if config.num_labels < 1:
+        raise ConfigError("cnx2rg needs num_labels >= 1 for its auxiliary classification head")
+    if config.prompt is None:
+        config = dataclasses.replace(config, prompt=PromptConfig())
+    model = MODELS.get(config.backbone)(config, vocab, prompt=True, aux_head=True)
+    model.model_name = "cnx2rg"
+    return model
