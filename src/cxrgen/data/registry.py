@@ -58,9 +58,10 @@ def dataset_options(name: str) -> list[str]:
     return [p for p in params if p not in ("root", "self") and params[p].kind is not inspect.Parameter.VAR_KEYWORD]
 
 
-def load_dataset(name: str, root: str | Path, **options: Any) -> Dataset:
+def load_dataset(name: str, root: str | Path, split_file: str | Path | None = None, **options: Any) -> Dataset:
     """Load a registered dataset from ``root``. Unknown options are a ConfigError listing the
-    loader's options; a missing root is an InputError."""
+    loader's options; a missing root is an InputError. ``split_file`` (written by
+    ``cxrgen data split``) replaces the studies' splits."""
     loader = get_loader(name)
     valid = dataset_options(name)
     unknown = sorted(set(options) - set(valid))
@@ -74,4 +75,8 @@ def load_dataset(name: str, root: str | Path, **options: Any) -> Dataset:
     ds = loader(root, **options)
     if not isinstance(ds, Dataset):
         raise TypeError(f"loader {name!r} returned {type(ds).__name__}, expected a Dataset")
+    if split_file is not None:
+        from cxrgen.data.splits import apply_split
+
+        apply_split(ds, split_file)
     return ds
