@@ -71,6 +71,9 @@ class Alignment:
 class Matcher:
     """Candidate generation with per-word caches (stems, synsets, word hashes) kept across calls."""
 
+    #: sentences whose table phrases are kept (cleared when full)
+    cache_size = 8192
+
     def __init__(self, resources: MeteorResources, stem: Callable[[str], str], modules: Sequence[int]):
         self.res = resources
         self.stem_fn = stem
@@ -78,6 +81,7 @@ class Matcher:
         self._stems: dict[str, str] = {}
         self._synsets: dict[str, frozenset[int]] = {}
         self._hashes: dict[str, int] = {}
+        self._phrase_cache: dict[tuple[str, ...], tuple] = {}
 
     # -- per-word look-ups ---------------------------------------------------------------
     def stem(self, word: str) -> str:
@@ -183,69 +187,81 @@ class Matcher:
                 if hyp[i] != w:
                     per_ref[j].append((j, 1, i, 1, SYNONYM))
 
+    def _sentence_phrases(self, words: Sequence[str]):
+        """N-gram hashes of a sentence and the table phrases among them (cached per sentence).
+
+        Returns ``(grams, starts, lengths, lo, hi)``: ``grams[n - 1, i]`` hashes words
+        ``i..i+n-1``; the found phrases, ordered by start then length, have their paraphrases at
+        ``para_tgt_*[lo[k]:hi[k]]`` (table order).
+        """
+        key = tuple(words)
+        hit = self._phrase_cache.get(key)
+        if hit is not None:
+            return hit
+        res = self.res
+        grams = phrase_hashes(self.word_hashes(words), res.para_max_src_len)
+        lengths, starts = np.nonzero(grams != 0)
+        keys = grams[lengths, starts]
+        slot = np.searchsorted(res.para_src_hash, keys)
+        ok = slot < len(res.para_src_hash)
+        found = np.zeros(len(keys), dtype=bool)
+        found[ok] = res.para_src_hash[slot[ok]] == keys[ok]
+        sel = np.nonzero(found)[0]
+        sel = sel[np.lexsort((lengths[sel], starts[sel]))]
+        slot = slot[sel]
+        out = (grams, starts[sel], lengths[sel] + 1,
+               np.asarray(res.para_src_offsets[slot]), np.asarray(res.para_src_offsets[slot + 1]))
+        if len(self._phrase_cache) >= self.cache_size:
+            self._phrase_cache.clear()
+        self._phrase_cache[key] = out
+        return out
+
     def _paraphrase(self, hyp, ref, per_ref) -> None:
         if not hyp or not ref:
             return
-        res = self.res
-        max_len = res.para_max_src_len
-        hyp_grams = phrase_hashes(self.word_hashes(hyp), max_len)
-        ref_grams = phrase_hashes(self.word_hashes(ref), max_len)
+        hyp_info = self._sentence_phrases(hyp)
+        ref_info = self._sentence_phrases(ref)
         # reference phrase -> paraphrase found in the hypothesis
-        for j, n, i, tl in self._phrase_pairs(ref_grams, len(ref), hyp_grams, len(hyp)):
+        for j, n, i, tl in self._phrase_pairs(ref_info, hyp_info[0], len(hyp)):
             per_ref[j].append((j, n, i, tl, PARAPHRASE))
         # hypothesis phrase -> paraphrase found in the reference
-        for i, n, j, tl in self._phrase_pairs(hyp_grams, len(hyp), ref_grams, len(ref)):
+        for i, n, j, tl in self._phrase_pairs(hyp_info, ref_info[0], len(ref)):
             per_ref[j].append((j, tl, i, n, PARAPHRASE))
 
-    def _phrase_pairs(self, src_grams, src_n, tgt_grams, tgt_n):
+    def _phrase_pairs(self, src_info, tgt_grams, tgt_n):
         """(source start, source length, target start, target length) of every table entry whose
         phrase starts at a source position and whose paraphrase occurs in the target, in the
         order METEOR enumerates them: source position, phrase length, table order, target position.
         """
-        res = self.res
-        max_len = src_grams.shape[0]
-        # every n-gram of the source that is a phrase of the table
-        lengths, starts = np.nonzero(src_grams != 0)
+        _grams, starts, lengths, lo, hi = src_info
         if len(starts) == 0:
             return []
-        keys = src_grams[lengths, starts]
-        slot = np.searchsorted(res.para_src_hash, keys)
-        slot_ok = slot < len(res.para_src_hash)
-        found = np.zeros(len(keys), dtype=bool)
-        found[slot_ok] = res.para_src_hash[slot[slot_ok]] == keys[slot_ok]
-        if not found.any():
+        res = self.res
+        # every paraphrase of every found phrase, gathered in one array (table order kept)
+        sizes = hi - lo
+        ends = np.cumsum(sizes)
+        total = int(ends[-1])
+        entry = np.repeat(lo - (ends - sizes), sizes) + np.arange(total)
+        targets = res.para_tgt_hash[entry]
+        # target-side n-grams that can be paraphrases
+        tmax = min(tgt_grams.shape[0], tgt_n)
+        valid = tgt_grams[:tmax]
+        tkeys = np.unique(valid[valid != 0])
+        pos = np.searchsorted(tkeys, targets)
+        pos[pos == len(tkeys)] = 0
+        hits = np.nonzero(tkeys[pos] == targets)[0]
+        if len(hits) == 0:
             return []
-        # target n-grams: hash -> ascending start positions
-        tmax = min(max_len, tgt_n)
-        tgt_pos: dict[int, list[int]] = {}
-        tl_of: dict[int, int] = {}
-        for n in range(tmax):
-            for i in range(tgt_n - n):
-                h = int(tgt_grams[n, i])
-                tgt_pos.setdefault(h, []).append(i)
-                tl_of[h] = n + 1
-        tgt_keys = np.fromiter(tgt_pos.keys(), dtype=np.uint64, count=len(tgt_pos))
-        # order: source start, then phrase length
-        sel = np.nonzero(found)[0]
-        order = np.lexsort((lengths[sel], starts[sel]))
-        sel = sel[order]
-        offsets = res.para_src_offsets
+        owner = np.searchsorted(ends, hits, side="right")
+        tlens = res.para_tgt_len[entry[hits]]
         out = []
-        for k in sel.tolist():
-            lo, hi = int(offsets[slot[k]]), int(offsets[slot[k] + 1])
-            targets = res.para_tgt_hash[lo:hi]
-            hit = np.nonzero(np.isin(targets, tgt_keys))[0]
-            if len(hit) == 0:
+        for h_idx, k, tl in zip(hits.tolist(), owner.tolist(), tlens.tolist()):
+            if tl > tmax:
                 continue
-            s, n = int(starts[k]), int(lengths[k]) + 1
-            tlens = res.para_tgt_len[lo:hi]
-            for t in hit.tolist():
-                h = int(targets[t])
-                tl = int(tlens[t])
-                if tl_of.get(h) != tl:
-                    continue
-                for i in tgt_pos[h]:
-                    out.append((s, n, i, tl))
+            th = targets[h_idx]
+            s, n = int(starts[k]), int(lengths[k])
+            for i in np.nonzero(tgt_grams[tl - 1, : tgt_n - tl + 1] == th)[0].tolist():
+                out.append((s, n, i, tl))
         return out
 
 
@@ -279,60 +295,71 @@ def _fixed_matches(per_ref: list[list[Match]], n_hyp: int, n_ref: int):
 _SORT_KEY = itemgetter(0, 1, 2)
 
 
+def _search_entry(m: Match):
+    """A candidate with what the search needs precomputed: spans as bit masks, the integer
+    increments of METEOR's truncated weighted counts (w = 1 exact, 1/2 otherwise: for an integer
+    total t, int(t + n * 0.5) == t + n // 2), and the distance |ref start - hyp start|."""
+    j, rl, i, hl, mod = m
+    if SEARCH_WEIGHTS[mod] == 1.0:
+        a1, a2 = hl, rl
+    else:
+        a1, a2 = hl // 2, rl // 2
+    return (((1 << rl) - 1) << j, ((1 << hl) - 1) << i, a1 + a2, a1, a2, i, j + rl, i + hl,
+            abs(j - i), m)
+
+
 def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
     """The best set of non-overlapping matches, as METEOR 1.5's ``Aligner.resolve`` finds it."""
     fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
-    w = SEARCH_WEIGHTS
-    # path: (-(matches1 + matches2), chunks, distance, idx, last_end, used_h, used_r,
-    #        matches1, matches2, chosen) with ``chosen`` a linked list (match, rest) or None
-    paths = [(0, 0, 0, 0, -1, used_h0, used_r0, 0, 0, None)]
-    for current in range(n_ref + 1):
-        paths.sort(key=_SORT_KEY)
+    entries = [[_search_entry(m) for m in cands] for cands in per_ref]
+    fixed_entries = [None if m is None else _search_entry(m) for m in fixed]
+    # path: (-(matches1 + matches2), chunks, distance, idx, last_end, used_h, used_r, chosen)
+    # with ``chosen`` a linked list (match, rest) or None. Sorting on the first three fields
+    # with a stable sort is METEOR's PARTIAL_COMPARE_TOTAL ordering.
+    paths = [(0, 0, 0, 0, -1, used_h0, used_r0, None)]
+    key = _SORT_KEY
+    for current in range(n_ref):
+        if len(paths) > 1:
+            paths.sort(key=key)
+            if len(paths) > beam:
+                del paths[beam:]
         nxt = []
         add = nxt.append
-        for path in paths[:beam]:
-            neg, chunks, dist, idx, last_end, uh, ur, m1, m2, chosen = path
-            if current == n_ref:
-                if last_end != -1:
-                    path = (neg, chunks + 1) + path[2:]
-                add(path)
-                continue
-            if ur >> current & 1:
+        bit = 1 << current
+        cands = entries[current]
+        for path in paths:
+            neg, chunks, dist, idx, last_end, uh, ur, chosen = path
+            if ur & bit:
                 if current < idx:
                     add(path)
                     continue
-                m = fixed[idx]
-                if m is None:
+                e = fixed_entries[idx]
+                if e is None:
                     continue  # METEOR drops such a path
-                j, rl, i, hl, mod = m
-                m1 = int(m1 + hl * w[mod])
-                m2 = int(m2 + rl * w[mod])
-                if last_end != -1 and i != last_end:
+                if last_end != -1 and e[5] != last_end:
                     chunks += 1
-                add((-(m1 + m2), chunks, dist + abs(j - i), j + rl, i + hl, uh, ur, m1, m2, chosen))
+                add((neg - e[2], chunks, dist + e[8], e[6], e[7], uh, ur, chosen))
                 continue
-            for m in per_ref[current]:
-                j, rl, i, hl, mod = m
-                span_r = ((1 << rl) - 1) << j
-                span_h = ((1 << hl) - 1) << i
-                if ur & span_r or uh & span_h:
+            for e in cands:
+                if ur & e[0] or uh & e[1]:
                     continue
-                n1 = int(m1 + hl * w[mod])
-                n2 = int(m2 + rl * w[mod])
-                c = chunks + 1 if (last_end != -1 and i != last_end) else chunks
-                add((-(n1 + n2), c, dist, j + rl, i + hl, uh | span_h, ur | span_r, n1, n2, (m, chosen)))
+                add((neg - e[2], chunks + 1 if (last_end != -1 and e[5] != last_end) else chunks,
+                     dist, e[6], e[7], uh | e[1], ur | e[0], (e[9], chosen)))
                 # METEOR adds this candidate's distance to the *skipping* alternative
-                dist += abs(j - i)
-            if last_end != -1:
-                chunks += 1
-            add((neg, chunks, dist, idx + 1, -1, uh, ur, m1, m2, chosen))
+                dist += e[8]
+            add((neg, chunks + 1 if last_end != -1 else chunks, dist, idx + 1, -1, uh, ur, chosen))
         if not nxt:
+            paths.sort(key=key)
             nxt.append(paths[0])
         paths = nxt
-    paths.sort(key=_SORT_KEY)
+    # last step: close the open chunk of each of the best ``beam`` paths, then take the best
+    paths.sort(key=key)
+    del paths[beam:]
+    paths = [p if p[4] == -1 else (p[0], p[1] + 1) + p[2:] for p in paths]
+    paths.sort(key=key)
     best = paths[0]
     chosen = [m for m in fixed if m is not None]
-    node = best[9]
+    node = best[7]
     while node is not None:
         chosen.append(node[0])
         node = node[1]

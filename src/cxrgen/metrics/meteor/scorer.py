@@ -24,6 +24,7 @@ statistics of its best-scoring reference (the first one on ties).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -121,12 +122,30 @@ def aggregate_rows(rows: np.ndarray) -> np.ndarray:
     return total
 
 
+def _check_snowball_version() -> None:
+    # Snowball 3.0 (snowballstemmer 3.x) changed some English stems (e.g. "cardiologist",
+    # "ebbing", "emergency"); METEOR 1.5 embeds the 2010 Snowball, equal to snowballstemmer 2.x.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        major = int(version("snowballstemmer").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return
+    if major >= 3:
+        warnings.warn(
+            f"snowballstemmer {version('snowballstemmer')} stems a few English words differently "
+            "from METEOR 1.5 (Snowball 2010); install snowballstemmer<3 for exact parity",
+            stacklevel=3,
+        )
+
+
 class MeteorScorer:
     """Align and count: the statistics row of each (hypothesis, references) pair."""
 
     def __init__(self, lang: str = "en", resources: MeteorResources | None = None):
         import snowballstemmer
 
+        _check_snowball_version()
         if lang not in ("en", "fr"):
             raise ValueError(f"METEOR supports 'en' and 'fr', not {lang!r}")
         self.lang = lang
