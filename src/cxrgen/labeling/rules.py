@@ -192,11 +192,13 @@ class RuleLabeler:
     def label(self, text: str, labels: str | LabelSet = "chestxray14") -> dict[str, int | None]:
         """``{column: 1 | 0 | -1 | None}`` for one report (see :mod:`labelsets`)."""
         label_set = get_label_set(labels) if isinstance(labels, str) else labels
+        if not text or not text.strip():  # an empty report says nothing, not "normal"
+            return {c: None for c in label_set.columns}
         return labels_from_mentions(self.mentions(text), label_set)
 
     def label_many(self, texts: Iterable[str], labels: str | LabelSet = "chestxray14"):
         label_set = get_label_set(labels) if isinstance(labels, str) else labels
-        return [labels_from_mentions(self.mentions(t), label_set) for t in texts]
+        return [self.label(t, label_set) for t in texts]
 
 
 def labels_from_mentions(mentions: Sequence[Mention], label_set: LabelSet) -> dict[str, int | None]:

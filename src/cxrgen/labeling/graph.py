@@ -1,0 +1,254 @@
+"""The entity graph of a report, in the CN-RadGraph schema, for en, fr and zh.
+
+Schema (CN-CXR paper, Tang et al., MICCAI 2023 workshops, after RadGraph, Jain et al. 2021):
+
+* entities: ``Anatomy``, ``Disease-Positive-Observation``, ``Disease-Negative-Observation``,
+  ``Neutral-Observation`` (descriptors such as size, side, severity, change);
+* relations: ``Located At`` (observation -> anatomy) and ``Modify`` (descriptor -> observation);
+* the observation that decides presence is the *outermost* node: descriptors modify it, it is
+  located at anatomy, and nothing modifies out of it. A finding of the graph is that node with
+  its anatomy: ``(polarity, lesion, anatomy)``; graph F1 (:mod:`cxrgen.metrics.clinical`) matches
+  these.
+
+Extraction is rule-based and reuses the labeler: observations are the labeler's mentions (their
+status gives the entity type; an uncertain mention is a positive observation with
+``"uncertain": true``, the "as positive" policy), anatomy and descriptors come from the
+lexicon's ``anatomy`` and ``modifiers`` patterns, and each observation is linked to the nearest
+anatomy and descriptors of its sentence. Lesions and anatomy are normalised to the lexicon's
+concept and anatomy names, so graphs of different languages and hand-annotated graphs compare.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cxrgen.labeling.base import get_labeler
+from cxrgen.labeling.labelsets import NEGATIVE, UNCERTAIN
+from cxrgen.labeling.rules import RuleLabeler, _lower, _Matcher
+
+ANATOMY = "Anatomy"
+POSITIVE_OBS = "Disease-Positive-Observation"
+NEGATIVE_OBS = "Disease-Negative-Observation"
+NEUTRAL_OBS = "Neutral-Observation"
+ENTITY_TYPES = (ANATOMY, POSITIVE_OBS, NEGATIVE_OBS, NEUTRAL_OBS)
+LOCATED_AT = "Located At"
+MODIFY = "Modify"
+RELATION_TYPES = (LOCATED_AT, MODIFY)
+
+#: how far (characters) an observation looks for its anatomy / descriptors in its sentence
+LINK_WINDOW = {"en": 60, "fr": 60, "zh": 15}
+
+
+@dataclass
+class Entity:
+    id: str
+    text: str
+    label: str
+    start: int  # character offsets in the report
+    end: int
+    norm: str = ""  # concept or anatomy name, language independent where the lexicon has one
+    uncertain: bool = False
+    relations: list[tuple[str, str]] = field(default_factory=list)  # (relation type, target id)
+
+
+@dataclass
+class ReportGraph:
+    """Entities and relations of one report; ``tokens`` are the report's tokens (RadGraph
+    indexes entities by token, ``start_ix`` / ``end_ix`` inclusive)."""
+
+    id: str
+    text: str
+    lang: str
+    entities: list[Entity]
+    tokens: list[tuple[str, int, int]] = field(default_factory=list)  # (token, start, end)
+
+    def by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    def findings(self) -> set[tuple[str, str, str]]:
+        """``(polarity, lesion, anatomy)`` of every outermost observation (anatomy ``""`` when
+        none is linked); descriptors are not findings."""
+        ents = self.by_id()
+        out = set()
+        for e in self.entities:
+            if e.label not in (POSITIVE_OBS, NEGATIVE_OBS):
+                continue
+            if any(rel == MODIFY and t in ents and ents[t].label != ANATOMY for rel, t in e.relations):
+                continue  # it modifies another observation: not the outermost node
+            polarity = "positive" if e.label == POSITIVE_OBS else "negative"
+            anatomies = {ents[t].norm or ents[t].text.lower() for rel, t in e.relations
+                         if rel == LOCATED_AT and t in ents}
+            for anat in anatomies or {""}:
+                out.add((polarity, e.norm or e.text.lower(), anat))
+        return out
+
+    def entity_keys(self) -> set[tuple[str, str]]:
+        return {(e.norm or e.text.lower(), e.label) for e in self.entities}
+
+    def relation_keys(self) -> set[tuple[str, str, str]]:
+        ents = self.by_id()
+        out = set()
+        for e in self.entities:
+            for rel, t in e.relations:
+                if t in ents:
+                    out.add((e.norm or e.text.lower(), rel, ents[t].norm or ents[t].text.lower()))
+        return out
+
+
+_WORD_TOKENS = re.compile(r"\w+|[^\w\s]")
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba():
+    import jieba  # core dependency; a private tokenizer keeps jieba's global state untouched
+
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def tokenize(text: str, lang: str) -> list[tuple[str, int, int]]:
+    """(token, start, end): words and punctuation for en/fr, jieba words for zh."""
+    if lang == "zh":
+        return [(w, s, e) for w, s, e in _jieba().tokenize(text, HMM=False) if w.strip()]
+    return [(m.group(), m.start(), m.end()) for m in _WORD_TOKENS.finditer(text)]
+
+
+class GraphExtractor:
+    """Builds :class:`ReportGraph` s for one language (compiled once, like the labeler)."""
+
+    def __init__(self, lang: str):
+        labeler = get_labeler(lang)
+        if not isinstance(labeler, RuleLabeler):
+            raise TypeError(f"the graph extractor needs the rule labeler's lexicon, got {labeler!r}")
+        self.lang = lang
+        self.labeler = labeler
+        lex = labeler.lexicon
+        wb = lex.word_boundaries
+        self._anatomy = _Matcher([(name, p) for name, ps in lex.anatomy.items() for p in ps], wb)
+        self._modifiers = _Matcher([("mod", p) for p in lex.modifiers], wb)
+        self.window = LINK_WINDOW.get(lang, 60)
+
+    def extract(self, text: str, report_id: str = "") -> ReportGraph:
+        low = _lower(text)
+        mentions = self.labeler.mentions(text)
+        spans = self.labeler.sentences(low)
+        entities: list[Entity] = []
+        taken: list[tuple[int, int]] = []
+
+        def free(s, e):
+            return not any(s < b and e > a for a, b in taken)
+
+        obs_by_span: dict[tuple[int, int], Entity] = {}
+        for m in mentions:
+            key = (m.start, m.end)
+            if key in obs_by_span:  # one span, several concepts (infiltrate / opacity): one node
+                continue
+            label = NEGATIVE_OBS if m.status == NEGATIVE else POSITIVE_OBS
+            norm = m.concept if m.kind != "other" else m.text.lower()
+            ent = Entity(str(len(entities) + 1), m.text, label, m.start, m.end, norm,
+                         uncertain=m.status == UNCERTAIN)
+            entities.append(ent)
+            obs_by_span[key] = ent
+            taken.append(key)
+        anatomy = []
+        for s, e, tags in self._anatomy.finditer(low):
+            if free(s, e):
+                ent = Entity(str(len(entities) + 1), text[s:e], ANATOMY, s, e, str(tags[0]))
+                entities.append(ent)
+                anatomy.append(ent)
+                taken.append((s, e))
+        modifiers = []
+        for s, e, _ in self._modifiers.finditer(low):
+            if free(s, e):
+                ent = Entity(str(len(entities) + 1), text[s:e], NEUTRAL_OBS, s, e, low[s:e])
+                entities.append(ent)
+                modifiers.append(ent)
+                taken.append((s, e))
+
+        def sentence_of(pos):
+            for i, (a, b) in enumerate(spans):
+                if a <= pos < b:
+                    return i
+            return -1
+
+        observations = list(obs_by_span.values())
+        for obs in observations:
+            si = sentence_of(obs.start)
+            near = [a for a in anatomy if sentence_of(a.start) == si and _gap(a, obs) <= self.window]
+            if near:
+                target = min(near, key=lambda a: _gap(a, obs))
+                obs.relations.append((LOCATED_AT, target.id))
+        for mod in modifiers:
+            si = sentence_of(mod.start)
+            near = [o for o in observations if sentence_of(o.start) == si and _gap(mod, o) <= self.window]
+            if near:
+                target = min(near, key=lambda o: (_gap(mod, o), o.start < mod.start))
+                mod.relations.append((MODIFY, target.id))
+        entities.sort(key=lambda e: e.start)
+        return ReportGraph(report_id, text, self.lang, _renumber(entities), tokenize(text, self.lang))
+
+
+def _gap(a: Entity, b: Entity) -> int:
+    """Characters between two entities (0 when adjacent or overlapping)."""
+    return max(0, max(a.start, b.start) - min(a.end, b.end))
+
+
+def _renumber(entities: list[Entity]) -> list[Entity]:
+    """Ids "1", "2", ... in reading order, relations rewritten to match (RadGraph numbering)."""
+    new_ids = {e.id: str(i + 1) for i, e in enumerate(entities)}
+    for e in entities:
+        e.id = new_ids[e.id]
+        e.relations = [(r, new_ids[t]) for r, t in e.relations]
+    return entities
+
+
+@functools.lru_cache(maxsize=None)
+def get_extractor(lang: str) -> GraphExtractor:
+    return GraphExtractor(lang)
+
+
+def extract_graph(text: str, lang: str, report_id: str = "") -> ReportGraph:
+    """The entity graph of one report (see the module docstring)."""
+    return get_extractor(lang).extract(text, report_id)
+
+
+def keyword_extractor(lang: str) -> Callable[[str], list[str]]:
+    """A callable ``text -> keywords`` for ``cxrgen.data.stats.keyword_table``.
+
+    Keywords are the anatomy names and the *present* (positive or uncertain) lesion names of the
+    report's graph; for Chinese they are restricted to the 48 CN-CXR keywords
+    (:data:`cxrgen.labeling.lexicon_zh.CN_CXR_KEYWORDS`), found as substrings, a lesion keyword
+    counting only where it is not negated.
+    """
+    if lang == "zh":
+        from cxrgen.labeling.lexicon_zh import CN_CXR_ANATOMY, CN_CXR_LESIONS
+
+        labeler = get_labeler("zh")
+        lesion_matcher = _Matcher([(k, re.escape(k)) for k in CN_CXR_LESIONS], False)
+        anatomy_re = re.compile("|".join(sorted(map(re.escape, CN_CXR_ANATOMY), key=len, reverse=True)))
+
+        def extract_zh(text: str) -> list[str]:
+            found = {m.group() for m in anatomy_re.finditer(text)}
+            negated = [(m.start, m.end) for m in labeler.mentions(text) if m.status == NEGATIVE]
+            for s, e, tags in lesion_matcher.finditer(text):
+                if not any(a <= s < b or s <= a < e for a, b in negated):
+                    found.update(tags)
+            return sorted(found)
+
+        return extract_zh
+
+    extractor = get_extractor(lang)
+
+    def extract(text: str) -> list[str]:
+        graph = extractor.extract(text)
+        out = set()
+        for e in graph.entities:
+            if e.label == ANATOMY or e.label == POSITIVE_OBS:
+                out.add(e.norm or e.text.lower())
+        return sorted(out)
+
+    return extract
