@@ -19,6 +19,9 @@ COMMANDS = (
     "data",
     "demo",
     "score",
+    "label",
+    "ce",
+    "graph",
 )
 
 
