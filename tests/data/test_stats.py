@@ -1,0 +1,63 @@
+"""Stats: per-split counts and the keyword table, on small known reports in three languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxrgen.data.stats import LexiconExtractor, keyword_table, split_stats
+from cxrgen.data.study import ImageRef, Study
+from cxrgen.errors import ConfigError
+
+
+def _s(i, text, split, lang="en", patient=None, images=1):
+    return Study(f"s{i}", patient or f"p{i}", [ImageRef(f"{i}_{k}.png") for k in range(images)],
+                 findings=text, language=lang, split=split)
+
+
+EN = [
+    _s(1, "The heart is normal. No pleural effusion.", "train", images=2),
+    _s(2, "Small left pleural effusion. Lungs clear.", "train", patient="p1"),
+    _s(3, "Right upper lobe nodule.", "test"),
+]
+
+
+def test_keyword_table_en():
+    t = keyword_table(EN, "en")
+    assert t[("lesion", "effusion")] == {"all": 2, "train": 2}  # negated mentions count too
+    assert t[("anatomy", "pleura")] == {"all": 2, "train": 2}
+    assert t[("anatomy", "lung")] == {"all": 1, "train": 1}
+    assert t[("lesion", "nodule")] == {"all": 1, "test": 1}
+    assert t[("lesion", "pneumothorax")] == {"all": 0}  # lexicon keywords listed even when absent
+
+
+def test_keyword_table_fr_zh():
+    fr = [_s(1, "Épanchement pleural gauche. Absence de pneumothorax. Cœur de taille normale.", "val", "fr")]
+    t = keyword_table(fr, "fr")
+    assert t[("lesion", "épanchement")]["val"] == 1 and t[("lesion", "pneumothorax")]["val"] == 1
+    assert t[("anatomy", "plèvre")]["val"] == 1 and t[("anatomy", "cœur")]["val"] == 1
+    zh = [_s(1, "双肺纹理清晰，右侧胸腔积液。心影不大。", "train", "zh"), _s(2, "左肺结节。", "test", "zh")]
+    t = keyword_table(zh, "zh")
+    assert t[("lesion", "积液")] == {"all": 1, "train": 1} and t[("anatomy", "肺")] == {"all": 2, "train": 1, "test": 1}
+    assert t[("anatomy", "心脏")] == {"all": 1, "train": 1} and t[("lesion", "结节")] == {"all": 1, "test": 1}
+
+
+def test_extractor_plugs_in():
+    def extractor(text, lang):  # any callable (text, lang) -> (category, keyword) pairs
+        return [("lesion", w.strip(".").lower()) for w in text.split() if w.istitle()]
+
+    t = keyword_table(EN, "en", extractor=extractor)
+    assert t[("lesion", "the")] == {"train": 1, "all": 1} and ("lesion", "effusion") not in t
+
+
+def test_split_stats():
+    out = split_stats(EN, str.split)
+    assert out["train"] == {"studies": 2, "images": 3, "patients": 1, "tokens_mean": 6.5, "tokens_median": 6.5}
+    assert out["test"]["tokens_mean"] == 4.0 and out["all"]["patients"] == 2
+    assert "val" not in out
+
+
+def test_unknown_language():
+    with pytest.raises(ConfigError, match="valid: en, fr, zh"):
+        keyword_table(EN, "de")
+    with pytest.raises(ConfigError):
+        LexiconExtractor("de")
