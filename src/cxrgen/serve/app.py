@@ -23,6 +23,7 @@ from cxrgen.serve import api, eval_api
 from cxrgen.serve.auth import create_user
 from cxrgen.serve.db.models import User
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
+from cxrgen.serve.dicom_safety import install_log_redaction
 from cxrgen.serve.drafter import CheckpointDrafter, Drafter
 from cxrgen.serve.jobs import JobRunner, QueueFull
 from cxrgen.serve.metrics import ServiceMetrics
@@ -92,6 +93,7 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
                               "`cxrgen train`)")
         drafter = CheckpointDrafter(settings.ckpt, beam_size=settings.beam_size)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    install_log_redaction()
     engine = make_engine(settings.resolved_db_url)
     upgrade(engine)
     sessionmaker = make_sessionmaker(engine)

@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +100,9 @@ def decode_upload(data: bytes, name: str, *, label: str, max_pixels: int,
         _check_pixels(h, w, label, max_pixels)
         if deidentify:
             phi = {}
-    pixels = load_image_bytes(data, label)  # InputError on corrupt pixel data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pixels = load_image_bytes(data, label)  # InputError on corrupt pixel data
     display = Image.fromarray(np.clip(pixels * 255.0 + 0.5, 0, 255).astype(np.uint8), mode="L")
     buf = io.BytesIO()
     display.save(buf, format="PNG")
@@ -106,13 +110,31 @@ def decode_upload(data: bytes, name: str, *, label: str, max_pixels: int,
     return DecodedUpload(kind, buf.getvalue(), pixels, stored, meta, phi)
 
 
+class RedactPydicom(logging.Filter):
+    """pydicom's parse warnings quote header values ("Invalid value for VR PN: 'Doe^Jane'"),
+    which may be PHI: the service keeps the event but withholds the text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = "pydicom warning withheld (it may quote header values)", ()
+        return True
+
+
+def install_log_redaction() -> None:
+    """Called by the service at start-up; idempotent."""
+    logger = logging.getLogger("pydicom")
+    if not any(isinstance(f, RedactPydicom) for f in logger.filters):
+        logger.addFilter(RedactPydicom())
+
+
 def _read_dicom(data: bytes, label: str):
     import pydicom
 
     try:
-        # defer_size keeps large elements (pixel data) unread until needed
-        ds = pydicom.dcmread(io.BytesIO(data), defer_size="1 MB")
-        _ = ds.get("Rows"), ds.get("Columns"), ds.get("PixelData") is not None
+        with warnings.catch_warnings():  # warnings quote header values: never shown
+            warnings.simplefilter("ignore")
+            # defer_size keeps large elements (pixel data) unread until needed
+            ds = pydicom.dcmread(io.BytesIO(data), defer_size="1 MB")
+            _ = ds.get("Rows"), ds.get("Columns"), ds.get("PixelData") is not None
     except Exception as exc:  # pydicom raises a wide range of types on malformed input
         raise InputError(f"{label}: corrupt DICOM ({type(exc).__name__}); the file could not be "
                          f"parsed, re-export it from the PACS") from None
