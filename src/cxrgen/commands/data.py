@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-DATA_COMMANDS: tuple[str, ...] = ("check", "stats", "split")
+DATA_COMMANDS: tuple[str, ...] = ("check", "stats", "split", "synth")
 
 
 def add_parser(sub) -> None:
