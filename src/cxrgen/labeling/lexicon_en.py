@@ -101,8 +101,8 @@ NEG_PRE = (
     r"not definitely",
 )
 NEG_POST = (
-    r"(?:is|are|was|were|has|have)?\s*(?:not|no longer) (?:seen|identified|visualized|visible|present|appreciated|demonstrated|noted|evident|detected|definitely seen)",
-    r"(?:has|have)?\s*resolved", r"(?:is|are)? absent", r"(?:has been|have been|is|are)? (?:removed|excluded|ruled out)",
+    r"(?:(?:is|are|was|were|has|have) )?(?:not|no longer) (?:seen|identified|visualized|visible|present|appreciated|demonstrated|noted|evident|detected|definitely seen)",
+    r"(?:(?:has|have) )?resolved", r"(?:(?:is|are) )?absent", r"(?:(?:has been|have been|is|are) )?(?:removed|excluded|ruled out)",
     r"free", r"cleared",
 )
 UNC_PRE = (
@@ -118,7 +118,7 @@ UNC_PRE = (
 )
 UNC_POST = (
     r"(?:is|are|cannot be|can not be|not) (?:excluded|ruled out)", r"cannot be (?:entirely )?excluded",
-    r"(?:is|are)? (?:not )?(?:entirely )?excluded", r"(?:is|are)?\s*(?:possible|suspected|questioned|likely|probable)",
+    r"(?:(?:is|are) )?(?:not )?(?:entirely )?excluded", r"(?:(?:is|are) )?(?:possible|suspected|questioned|likely|probable)",
     r"versus", r"vs\.?", r"\?", r"(?:could|may|might) (?:be|represent|reflect)", r"not excluded",
 )
 PSEUDO = (

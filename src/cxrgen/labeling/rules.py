@@ -30,6 +30,7 @@ from cxrgen.labeling.lexicon import Lexicon
 
 _PRE_KINDS = {"neg_pre": NEGATIVE, "unc_pre": UNCERTAIN, "pseudo": POSITIVE, "pos_pre": POSITIVE}
 _POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN}
+_COMMA = re.compile("[,，、]")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,12 @@ class _Matcher:
     def finditer(self, text: str):
         """(start, end, tags) of every match in ``text`` (already lower-cased)."""
         for m in self.regex.finditer(text):
-            yield m.start(), m.end(), self.tags(m.group())
+            g = m.group()
+            core = g.strip()  # "(?:is )?\s*possible" may start on a space: offsets of the words
+            if not core:
+                continue
+            start = m.start() + (len(g) - len(g.lstrip()))
+            yield start, start + len(core), self.tags(g) or self.tags(core)
 
 
 def _lower(text: str) -> str:
@@ -179,7 +185,9 @@ class RuleLabeler:
         for t0, t1, kinds in trigs:
             if t0 < end:
                 continue
-            if t0 - end > lex.post_scope or "terminators" in kinds:
+            # a post-trigger reaches back over "A and B" but not over a comma: in
+            # "opacité alvéolaire, foyer de pneumopathie à confronter" the hedge is the foyer's
+            if t0 - end > lex.post_scope or "terminators" in kinds or _COMMA.search(text, end, t0):
                 break
             post = [k for k in kinds if k in _POST_KINDS]
             if post:
