@@ -229,10 +229,9 @@ def keyword_extractor(lang: str) -> Callable[[str], list[str]]:
 
         labeler = get_labeler("zh")
         lesion_matcher = _Matcher([(k, re.escape(k)) for k in CN_CXR_LESIONS], False)
-        anatomy_re = re.compile("|".join(sorted(map(re.escape, CN_CXR_ANATOMY), key=len, reverse=True)))
-
         def extract_zh(text: str) -> list[str]:
-            found = {m.group() for m in anatomy_re.finditer(text)}
+            # overlapping keywords both count ("双肺纹理": 双肺 and 肺纹理)
+            found = {k for k in CN_CXR_ANATOMY if k in text}
             negated = [(m.start, m.end) for m in labeler.mentions(text) if m.status == NEGATIVE]
             for s, e, tags in lesion_matcher.finditer(text):
                 if not any(a <= s < b or s <= a < e for a, b in negated):
