@@ -155,6 +155,7 @@ def test_not_an_image(tmp_path):
         load_image(bad)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns while reading the garbage
 def test_corrupt_dicom(tmp_path):
     bad = tmp_path / "broken.dcm"
     bad.write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00garbage" * 3)

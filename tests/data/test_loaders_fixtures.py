@@ -152,3 +152,17 @@ def test_cn_cxr_manifest(tmp_path):
     (tmp_path / "manifest.jsonl").write_text(json.dumps({**rec, "language": "en"}) + "\n")
     with pytest.raises(InputError, match="must have language 'zh'"):
         load_dataset("cn_cxr", tmp_path)
+
+
+def test_chestxray14_bad_row(tmp_path):
+    (tmp_path / "Data_Entry_2017.csv").write_text(
+        "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position\n"
+        "00000001_000.png,Cardiomegaly|Effusion,0,1,57,M,PA\n"
+        "00000002_000.png,No Finding,0,2,60,F,AP\n"
+        "00000003_000.png,Flu,0,3,40,F,PA\n")
+    with pytest.raises(InputError, match=r"Data_Entry_2017\.csv:4: bad row .*'Flu'"):
+        load_dataset("chestxray14", tmp_path)
+    ds = load_dataset("chestxray14", tmp_path, skip_invalid=True)
+    assert len(ds) == 2 and len(ds.skipped) == 1
+    assert {k for k, v in ds.studies[0].labels.items() if v} == {"Cardiomegaly", "Effusion"}
+    assert not any(ds.studies[1].labels.values()) and ds.studies[1].images[0].view is View.AP

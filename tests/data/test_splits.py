@@ -7,7 +7,6 @@ import json
 import pytest
 
 from cxrgen.data.dataset import Dataset
-from cxrgen.data.registry import load_dataset
 from cxrgen.data.splits import (SPLIT_FORMAT_VERSION, apply_split, make_split, patient_overlap,
                                 patient_split, read_split, write_split)
 from cxrgen.data.study import Study
@@ -84,9 +83,8 @@ def test_bad_split_files(tmp_path):
         apply_split(Dataset("toy", [Study("s9_0", "p9")]), record)
 
 
-def test_real_iu_xml_split_has_no_patient_in_two_splits(shared_data, tmp_path):
-    ds = load_dataset("iu_xray", shared_data / "iu_xray", format="xml", skip_invalid=True)
-    path = write_split(make_split(ds, seed=0), tmp_path / "iu.json")
-    ds2 = load_dataset("iu_xray", shared_data / "iu_xray", format="xml", skip_invalid=True, split_file=path)
+def test_real_iu_xml_split_has_no_patient_in_two_splits(iu_xml, tmp_path):
+    path = write_split(make_split(iu_xml, seed=0), tmp_path / "iu.json")
+    ds2 = apply_split(iu_xml, path)
     assert patient_overlap(ds2.studies) == {}
     assert [len(ds2.split(k)) for k in ("train", "val", "test")] == [2749, 393, 785]

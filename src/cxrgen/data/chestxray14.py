@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 from pathlib import Path
 
-from cxrgen.data.dataset import Dataset, InvalidRows, check_study
+from cxrgen.data.dataset import Dataset, InvalidRows
 from cxrgen.data.registry import register_dataset
 from cxrgen.data.study import ImageRef, Study, View
 from cxrgen.errors import InputError
@@ -61,27 +62,32 @@ def load_chestxray14(root: str | Path, image_dir: str = "images", only_with_imag
     rows = InvalidRows(skip_invalid)
     studies, without_image = [], 0
     opener = gzip.open if path.suffix == ".gz" else open
+    image_prefix = str(image_root) + os.sep
+    parsed: dict[str, dict[str, int] | None] = {}  # ~800 distinct label cells among 112,120 rows
     with opener(path, "rt", encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         for r in reader:
-            where = f"{path}:{reader.line_num}"
             name = (r.get("Image Index") or "").strip()
-            labels = _labels(r.get("Finding Labels") or "")
-            if not name or labels is None:
-                rows.reject(where, f"bad row (Image Index {name!r}, Finding Labels {r.get('Finding Labels')!r})",
+            cell = r.get("Finding Labels") or ""
+            if cell not in parsed:
+                parsed[cell] = _labels(cell)
+            labels = parsed[cell]
+            patient = (r.get("Patient ID") or "").strip()
+            if not name or not patient or labels is None:
+                rows.reject(f"{path}:{reader.line_num}",
+                            f"bad row (Image Index {name!r}, Patient ID {patient!r}, Finding Labels {cell!r})",
                             f"labels are {NO_FINDING!r} or |-separated names among {', '.join(FINDINGS)}")
                 continue
             if present is not None and name not in present:
                 without_image += 1
                 continue
-            study = Study(
-                study_id=name.rsplit(".", 1)[0], patient_id=(r.get("Patient ID") or "").strip(),
-                images=[ImageRef(str(image_root / name), View.parse(r.get("View Position")), name)],
-                language="en", split=splits.get(name), labels=labels, dataset="chestxray14",
+            # fields are checked above; check_study's generic pass is skipped for speed here
+            studies.append(Study(
+                study_id=name.rsplit(".", 1)[0], patient_id=patient,
+                images=[ImageRef(image_prefix + name, View.parse(r.get("View Position")), name)],
+                language="en", split=splits.get(name), labels=dict(labels), dataset="chestxray14",
                 meta={"follow_up": r.get("Follow-up #"), "age": r.get("Patient Age"), "sex": r.get("Patient Gender")},
-            )
-            if check_study(study, where, rows, require_report=False):
-                studies.append(study)
+            ))
     return Dataset(name="chestxray14", studies=studies, root=str(root), skipped=rows.skipped,
                    meta={"entry_file": path.name, "labels_only": True, "without_image": without_image,
                          "split": "official" if splits else "none (no train_val_list.txt / test_list.txt)"})
