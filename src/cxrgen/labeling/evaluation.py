@@ -6,7 +6,10 @@ them and ``python -m cxrgen.labeling.evaluation shared/data`` prints them.
 * :func:`iu_gold_reports`: the 3,080 IU X-Ray reports of the NegBio OpenI gold labels
   (``openi_gold_labels_dev.csv``, keyed ``CXR<uid>``), text = FINDINGS + IMPRESSION from
   ``iu_xray_reports.csv`` (the gold labels were made on the whole report). The gold values are
-  0/1 with uncertain findings marked 1, so the labeler is scored with ``uncertain=positive``.
+  0/1 only; hedged findings are mostly 0 there ("cannot exclude small pleural effusions",
+  "no definite effusion") and sometimes 1 ("concerning for atelectasis versus pneumonitis"), so
+  the default scoring counts an uncertain label as negative (R2Gen's CE convention) and
+  ``uncertain="positive"`` gives the other reading; both are reported.
 * :func:`casia_reports`: CASIA-CXR French reports (Findings + Impression, sentences split on ``/``)
   with the principal finding of their file.
 * :func:`iu_zh_reports`: the machine-translated Chinese IU reports, one per report uid (the
@@ -60,7 +63,7 @@ def iu_gold_reports(shared: Path) -> list[tuple[str, str, dict]]:
     return out
 
 
-def score_against_gold(predicted: list[dict], gold: list[dict], uncertain="positive") -> dict:
+def score_against_gold(predicted: list[dict], gold: list[dict], uncertain="negative") -> dict:
     """Per-class and micro/macro P/R/F1 over the 14 findings, plus accuracy of ``normal``."""
     rows = ce_statistics(gold, predicted, FINDINGS, uncertain)
     agg = ce_aggregate(rows)
