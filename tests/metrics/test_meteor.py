@@ -1,0 +1,216 @@
+"""METEOR 1.5 on small cases whose values follow by hand from the METEOR formula.
+
+Formula (Denkowski & Lavie 2014) with METEOR 1.5's English ``rank`` parameters alpha 0.85,
+beta 0.20, gamma 0.60, delta 0.75 and stage weights exact 1.0, stem 0.6, synonym 0.8,
+paraphrase 0.6; ``expected`` below recomputes it from counts written out by hand. Words of the
+jar's function-word list used here: the, is, a, are, there, of. Parity with the Java jar itself
+is in test_meteor_parity.py. Tests that need METEOR's resources (the index built from
+pycocoevalcap's copy of METEOR 1.5) skip when they are unavailable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cxrgen.errors import ConfigError
+from cxrgen.metrics.base import METRICS
+from cxrgen.metrics.meteor import resources
+from cxrgen.metrics.meteor.align import EXACT, PARAPHRASE, STEM, SYNONYM, align, count_chunks
+from cxrgen.metrics.meteor.normalize import meteor_tokens
+from cxrgen.metrics.meteor.scorer import COL_CHUNKS, aggregate_rows, compute_scores, PARAMS_EN
+
+ALPHA, BETA, GAMMA, DELTA = 0.85, 0.20, 0.60, 0.75
+W = {"exact": 1.0, "stem": 0.6, "synonym": 0.8, "paraphrase": 0.6}
+
+
+def expected(test_len, test_func, ref_len, ref_func, test_matches, ref_matches, chunks, full_one_chunk):
+    """METEOR from hand counts; *_matches: list of (stage, is_function_word) per matched word."""
+
+    def weighted(matches):
+        return sum(W[s] * ((1 - DELTA) if f else DELTA) for s, f in matches)
+
+    p = weighted(test_matches) / (DELTA * (test_len - test_func) + (1 - DELTA) * test_func)
+    r = weighted(ref_matches) / (DELTA * (ref_len - ref_func) + (1 - DELTA) * ref_func)
+    fmean = p * r / (ALPHA * p + (1 - ALPHA) * r)
+    frag = 0.0 if full_one_chunk else chunks / ((len(test_matches) + len(ref_matches)) / 2)
+    return fmean * (1 - GAMMA * frag**BETA)
+
+
+@pytest.fixture(scope="module")
+def metric():
+    import cxrgen.metrics.meteor  # noqa: F401  (registers METEOR)
+
+    m = METRICS.get("METEOR")(lang="en")
+    try:
+        m.scorer
+    except ConfigError as exc:
+        pytest.skip(f"METEOR resources unavailable: {exc}")
+    return m
+
+
+def score(metric, hyp: str, ref: str) -> float:
+    rows = metric.statistics([hyp.split()], [[ref.split()]])
+    return metric.per_report(rows)["METEOR"][0]
+
+
+def stages(metric, hyp: str, ref: str):
+    s = metric.scorer
+    return align(s.matcher, s.tokens(hyp), s.tokens(ref)).matches
+
+
+# -- matching stages -------------------------------------------------------------------------
+
+STAGE_CASES = [
+    # (hyp, ref, the match of the last reference word: (ref start, ref len, hyp start, hyp len, stage))
+    ("there is a small effusion", "there is a small effusion", (4, 1, 4, 1, EXACT)),
+    ("there is a small effusions", "there is a small effusion", (4, 1, 4, 1, STEM)),
+    ("the heart is large", "the heart is big", (3, 1, 3, 1, SYNONYM)),
+    # paraphrase table: "lungs" -> "lung area" (one reference word, two hypothesis words)
+    ("the lung area is clear", "the lungs", (1, 1, 1, 2, PARAPHRASE)),
+]
+
+
+@pytest.mark.parametrize("hyp,ref,match", STAGE_CASES)
+def test_stage_of_match(metric, hyp, ref, match):
+    assert stages(metric, hyp, ref)[-1] == match
+
+
+def test_identical_report_scores_one(metric):
+    assert score(metric, "the heart is normal .", "the heart is normal .") == 1.0
+
+
+def test_stem_match_value(metric):
+    # 5 words, 3 function words (there is a); exact x4, stem x1 on a content word; one chunk
+    got = score(metric, "there is a small effusions", "there is a small effusion")
+    m = [("exact", True)] * 3 + [("exact", False), ("stem", False)]
+    assert got == pytest.approx(expected(5, 3, 5, 3, m, m, 1, True), abs=1e-12)
+
+
+def test_synonym_match_value(metric):
+    got = score(metric, "the heart is large", "the heart is big")
+    m = [("exact", True), ("exact", False), ("exact", True), ("synonym", False)]
+    assert got == pytest.approx(expected(4, 2, 4, 2, m, m, 1, True), abs=1e-12)
+
+
+def test_paraphrase_match_value(metric):
+    # "lungs" (ref, 1 word) ~ "lung area" (hyp, 2 words) by the paraphrase table; "is" ~ "are"
+    # by WordNet (both forms of "be"): every word aligned, in one chunk
+    hyp, ref = "the lung area is clear", "the lungs are clear"
+    assert [m[4] for m in stages(metric, hyp, ref)] == [EXACT, PARAPHRASE, SYNONYM, EXACT]
+    test_m = [("exact", True), ("paraphrase", False), ("paraphrase", False), ("synonym", True),
+              ("exact", False)]
+    ref_m = [("exact", True), ("paraphrase", False), ("synonym", True), ("exact", False)]
+    assert score(metric, hyp, ref) == pytest.approx(expected(5, 2, 4, 2, test_m, ref_m, 1, True), abs=1e-12)
+
+
+def test_chunks_of_reordered_report(metric):
+    # same content words in two blocks: every word matched exactly, two chunks
+    got = score(metric, "heart size normal lungs clear", "lungs clear heart size normal")
+    m = [("exact", False)] * 5
+    assert got == pytest.approx(expected(5, 0, 5, 0, m, m, 2, False), abs=1e-12)
+    assert count_chunks(stages(metric, "heart size normal lungs clear", "lungs clear heart size normal")) == 2
+
+
+def test_function_word_weighting(metric):
+    # only "the" (a function word) matches: P = R = 0.25 / 1.0, one chunk of one match
+    got = score(metric, "the heart", "the lung")
+    m = [("exact", True)]
+    assert got == pytest.approx(expected(2, 1, 2, 1, m, m, 1, False), abs=1e-12)
+    assert got == pytest.approx(0.1, abs=1e-12)
+
+
+def test_lone_inexact_match_is_not_taken(metric):
+    # METEOR 1.5 keeps its search totals as integers: a lone stem match adds int(0.5 + 0.5) = 0
+    # words but closes a chunk, so the empty alignment wins (the jar scores this 0.0 too)
+    assert score(metric, "effusions", "effusion") == 0.0
+
+
+@pytest.mark.parametrize("hyp,ref", [("", "the heart is normal"), ("heart", ""), ("", "")])
+def test_empty_reports_score_zero(metric, hyp, ref):
+    assert score(metric, hyp, ref) == 0.0
+
+
+def test_best_of_several_references(metric):
+    rows = metric.statistics([["the", "heart", "is", "normal"]],
+                             [[["no", "acute", "disease"], ["the", "heart", "is", "normal"]]])
+    assert metric.per_report(rows)["METEOR"][0] == 1.0
+
+
+def test_corpus_score_sums_statistics(metric):
+    hyps = [["the", "heart", "is", "normal"], ["heart", "size", "normal", "lungs", "clear"]]
+    refs = [[["the", "heart", "is", "normal"]], [["lungs", "clear", "heart", "size", "normal"]]]
+    rows = metric.statistics(hyps, refs)
+    corpus = metric.aggregate(rows)["METEOR"]
+    # the perfectly aligned first report adds its words but not its chunk
+    total = aggregate_rows(rows)
+    assert total[COL_CHUNKS] == 2
+    m = [("exact", True), ("exact", False), ("exact", True), ("exact", False)] + [("exact", False)] * 5
+    assert corpus == pytest.approx(expected(9, 2, 9, 2, m, m, 2, False), abs=1e-12)
+    assert corpus != pytest.approx(float(np.mean(metric.per_report(rows)["METEOR"])), abs=1e-3)
+    assert compute_scores(total, PARAMS_EN)[0] == corpus
+
+
+# -- normaliser (no resources needed) -------------------------------------------------------
+
+NONBREAKING = {"Dr": 1, "No": 2}
+
+NORM_CASES = [
+    ("The heart is normal.", "the heart is normal ."),
+    ("x-ray of the chest", "x ray of the chest"),
+    ("U.S. embassy", "us embassy"),
+    ("it's clear", "it 's clear"),
+    ("1,000 mm, no change", "1,000 mm , no change"),
+    ("a,b", "a , b"),
+    ("Dr. Smith", "dr. smith"),
+    ("No. 5", "no. 5"),
+    ("no effusion...", "no effusion ..."),
+    ("\u201cquoted\u201d", '" quoted "'),
+    ("right-left", "right left"),
+    ("right\u2013left", "right - left"),  # the en dash is split off before it becomes "-"
+    ("(stable)", "( stable )"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("text,tokens", NORM_CASES)
+def test_norm(text, tokens):
+    assert " ".join(meteor_tokens(text, "en", NONBREAKING)) == tokens
+
+
+def test_norm_french_elision():
+    assert meteor_tokens("L'opacité est stable.", "fr", {}) == ["l'", "opacité", "est", "stable", "."]
+
+
+# -- resources ------------------------------------------------------------------------------
+
+def test_missing_index_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("CXRGEN_CACHE", str(tmp_path))
+    with pytest.raises(ConfigError, match="pip install pycocoevalcap"):
+        resources.load_resources.__wrapped__("en", auto_build=False)
+
+
+def test_missing_sources_say_how_to_get_them(monkeypatch, tmp_path):
+    monkeypatch.delenv("CXRGEN_METEOR_DIR", raising=False)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ConfigError, match="CXRGEN_METEOR_DIR"):
+        resources.find_sources(tmp_path)
+
+
+def test_phrase_hashes_are_prefix_consistent():
+    words = np.array([resources.word_hash(w) for w in "no acute disease".split()], dtype=np.uint64)
+    grams = resources.phrase_hashes(words, 3)
+    assert grams[1, 0] == resources.phrase_hashes(words[:2], 2)[1, 0]
+    assert grams[0, 1] == resources.phrase_hashes(words[1:2], 1)[0, 0]
+    assert grams[2, 1] == 0  # past the end
+
+
+# -- French (exact + stem only) -------------------------------------------------------------
+
+def test_french_exact_and_stem(metric):
+    fr = METRICS.get("METEOR")(lang="fr")
+    rows = fr.statistics([["les", "opacités", "sont", "stables"]], [[["les", "opacité", "sont", "stables"]]])
+    assert "fr-exact-stem" in str(fr.signature("METEOR", tok="ws", norm="none", nrefs=1))
+    align_fr = align(fr.scorer.matcher, ["les", "opacités", "sont", "stables"], ["les", "opacité", "sont", "stables"])
+    assert [m[4] for m in align_fr.matches] == [EXACT, STEM, EXACT, EXACT]
+    assert 0.0 < fr.per_report(rows)["METEOR"][0] < 1.0
