@@ -22,6 +22,8 @@ COMMANDS = (
     "label",
     "ce",
     "graph",
+    "serve",
+    "humaneval",
 )
 
 

@@ -12,6 +12,7 @@ from cxrgen.serve.drafter import Draft
 
 
 class FixedDrafter:
+    max_images = 2
     text = "No pleural effusion. Mild cardiomegaly. Possible atelectasis."
 
     def draft(self, image_paths):

@@ -93,8 +93,10 @@ def _write_predictions(folder, model, texts):
     lines = []
     for i, text in enumerate(texts):
         img = folder / f"img{i}.png"
-        img.write_bytes(png_bytes(size=32, seed=i))
-        lines.append(json.dumps({"study_id": f"S{i}", "prediction": text,
+        img.write_bytes(png_bytes(size=64, seed=i))
+        # `cxrgen evaluate` writes "generated"; "prediction" is accepted too
+        field = "generated" if model == "alpha" else "prediction"
+        lines.append(json.dumps({"study_id": f"S{i}", field: text,
                                  "reference": f"référence {i}", "images": [img.name]},
                                 ensure_ascii=False))
     path = folder / f"{model}.jsonl"

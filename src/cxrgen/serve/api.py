@@ -113,6 +113,10 @@ def upload_study(request: Request, files: list[UploadFile] = File(...),
         raise HTTPException(400, f"language {language!r}: use one of {', '.join(LANGUAGES)}")
     if not files or len(files) > st.max_files:
         raise HTTPException(400, f"a study has 1 to {st.max_files} images; got {len(files)}")
+    model_max = getattr(request.app.state.runner.drafter, "max_images", None)
+    if model_max and len(files) > model_max:
+        raise HTTPException(400, f"the model reads at most {model_max} images per study (frontal "
+                                 f"first); got {len(files)}: upload the views to report on")
     decoded = []
     for i, f in enumerate(files):
         label = f"file {i + 1} of the upload"

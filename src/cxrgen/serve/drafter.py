@@ -7,6 +7,7 @@ wraps ``cxrgen.load(ckpt)`` and its ``generate`` (beam search, attention maps).
 
 from __future__ import annotations
 
+import inspect
 import io
 import threading
 from dataclasses import dataclass, field
@@ -32,10 +33,11 @@ class Drafter(Protocol):
 
 
 class CheckpointDrafter:
-    """A drafter backed by a trained checkpoint (``cxrgen.load``).
+    """A drafter backed by a trained checkpoint (``cxrgen.load``, :mod:`cxrgen.inference`).
 
     ``generate`` is called under a lock: one model instance is shared by the worker threads and
-    torch already spreads one forward pass over the cores.
+    torch already spreads one forward pass over the cores. ``max_images`` is the number of views
+    the model reads; the API refuses larger studies up front rather than dropping images.
     """
 
     def __init__(self, ckpt: str | Path, beam_size: int = 3, device: str = "cpu"):
@@ -44,20 +46,36 @@ class CheckpointDrafter:
         self.ckpt = str(ckpt)
         self.beam_size = beam_size
         self.generator = cxrgen.load(self.ckpt, device=device)
+        self.max_images: int | None = getattr(self.generator, "max_views", None)
+        self.language: str = getattr(self.generator, "lang", None) or "en"
+        params = inspect.signature(self.generator.generate).parameters
+        self._extra = {"graph": True} if "graph" in params else {}
         self._lock = threading.Lock()
 
     def draft(self, image_paths: Sequence[Path]) -> Draft:
         with self._lock:
             out = self.generator.generate([str(p) for p in image_paths], beam_size=self.beam_size,
-                                          return_attention=True)
-        attention = list(getattr(out, "attention", None) or [])
-        heatmaps = [np.asarray(a, dtype=np.float32) if a is not None else None for a in attention]
-        heatmaps += [None] * (len(image_paths) - len(heatmaps))
-        return Draft(text=out.text, language=getattr(out, "language", "en") or "en",
+                                          return_attention=True, **self._extra)
+        attention = getattr(out, "attention", None)
+        maps = [] if attention is None else [_as_numpy(a) for a in attention]  # (V, h, w)
+        maps += [None] * (len(image_paths) - len(maps))
+        return Draft(text=out.text, language=getattr(out, "language", None) or self.language,
                      labels=_plain(getattr(out, "labels", None) or {}),
                      graph=_plain(getattr(out, "graph", None) or {}),
-                     heatmaps=heatmaps[: len(image_paths)],
-                     model={"ckpt": Path(self.ckpt).name, "beam_size": self.beam_size})
+                     heatmaps=maps[: len(image_paths)],
+                     model={"ckpt": Path(self.ckpt).name, "beam_size": self.beam_size,
+                            "model": (getattr(self.generator, "checkpoint", None) or {}).get("model_name")})
+
+
+def _as_numpy(a: Any) -> np.ndarray | None:
+    if a is None:
+        return None
+    if hasattr(a, "detach"):  # a torch tensor
+        a = a.detach().cpu().float().numpy()
+    a = np.asarray(a, dtype=np.float32)
+    while a.ndim > 2 and a.shape[0] == 1:
+        a = a[0]
+    return a if a.ndim == 2 else None
 
 
 def _plain(obj: Any) -> Any:

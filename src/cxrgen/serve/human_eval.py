@@ -1,7 +1,8 @@
 """Human evaluation of report generators: blinded sessions, ratings export, scores, agreement.
 
 A session is built from the predictions of one or more models (``cxrgen evaluate`` output, JSONL
-with at least ``study_id``, ``prediction``, ``reference``, ``images`` per line). Only studies that
+with at least ``study_id``, ``generated`` (or ``prediction``), ``reference``, ``images`` per line,
+as :func:`cxrgen.evaluation.write_predictions` writes them). Only studies that
 every model predicted are used (the others are counted and listed in the session's ``sources``).
 Study order and, within a study, the order of the candidate reports are shuffled with a recorded
 seed; raters see slots "A", "B", ... and never model names.
@@ -43,7 +44,9 @@ from cxrgen.serve.storage import ContentStore
 CRITERIA = ("clinical_accuracy", "completeness", "readability")
 SCORES = (1, 2, 3, 4, 5)
 MODES = ("rating", "pairwise")
-REQUIRED_FIELDS = ("study_id", "prediction", "reference", "images")
+REQUIRED_FIELDS = ("study_id", "generated", "reference", "images")
+#: ``cxrgen evaluate`` writes the generated report as "generated"; "prediction" is accepted too
+TEXT_FIELDS = ("generated", "prediction")
 REFERENCE_MODEL = "reference"  # name of the human report when it is rated as a candidate
 CSV_FIELDS = ("session", "item", "study_id", "rater", "mode", "slot", "model", "criterion",
               "score", "preferred_model")
@@ -78,7 +81,9 @@ def read_predictions(path: str | Path) -> dict[str, Prediction]:
                                  f"line expected") from None
             if not isinstance(row, dict):
                 raise InputError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
-            missing = [f for f in REQUIRED_FIELDS if f not in row]
+            text_field = next((f for f in TEXT_FIELDS if f in row), "generated")
+            missing = [f for f in REQUIRED_FIELDS if f not in row and f != "generated"]
+            missing += [] if text_field in row else ["generated"]
             if missing:
                 raise InputError(f"{path}:{n}: missing field(s) {', '.join(missing)}; each line "
                                  f"needs {', '.join(REQUIRED_FIELDS)}")
@@ -90,7 +95,7 @@ def read_predictions(path: str | Path) -> dict[str, Prediction]:
             sid = str(row["study_id"])
             if sid in out:
                 raise InputError(f"{path}:{n}: study_id {sid!r} appears twice")
-            out[sid] = Prediction(sid, str(row["prediction"]), str(row["reference"]),
+            out[sid] = Prediction(sid, str(row[text_field]), str(row["reference"]),
                                   [p if p.is_absolute() else path.parent / p
                                    for p in map(Path, images)])
     if not out:

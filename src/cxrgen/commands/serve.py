@@ -1,0 +1,61 @@
+"""`cxrgen serve`: the review service (HTTP API + web page) on a checkpoint.
+
+The first admin comes from ``--admin NAME`` with the password in ``$CXRGEN_ADMIN_PASSWORD``
+(never on the command line, where ``ps`` would show it); other users are added by that admin
+through ``POST /api/users``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cxrgen.errors import ConfigError
+
+MiB = 1024 * 1024
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("serve", help="run the review service (API + page) on a checkpoint")
+    p.add_argument("--ckpt", required=True, help="checkpoint written by `cxrgen train`")
+    p.add_argument("--db", default=None, help="SQLAlchemy URL (default: SQLite file in --data-dir); "
+                   "e.g. postgresql+psycopg://user:pass@127.0.0.1/cxrgen")
+    p.add_argument("--data-dir", default="runs/serve", help="image store and default database")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="generation worker threads")
+    p.add_argument("--queue-size", type=int, default=16, help="jobs queued or running before 503")
+    p.add_argument("--beam-size", type=int, default=3)
+    p.add_argument("--max-file-mb", type=float, default=20.0, help="largest accepted image file")
+    p.add_argument("--deidentify-dicom", action="store_true",
+                   help="strip patient identifiers from stored DICOM and keep none in the database")
+    p.add_argument("--admin", metavar="NAME", default=None,
+                   help="create this admin at start-up if absent (password: $CXRGEN_ADMIN_PASSWORD)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(func=run)
+
+
+def build_settings(args):
+    from cxrgen.serve.settings import Settings
+
+    users = []
+    if args.admin:
+        password = os.environ.get("CXRGEN_ADMIN_PASSWORD")
+        if not password:
+            raise ConfigError("--admin needs the password in the environment variable "
+                              "CXRGEN_ADMIN_PASSWORD (at least 8 characters)")
+        users.append((args.admin, password, "admin"))
+    return Settings(db_url=args.db, data_dir=args.data_dir, ckpt=args.ckpt, beam_size=args.beam_size,
+                    workers=args.workers, queue_size=args.queue_size,
+                    max_file_bytes=int(args.max_file_mb * MiB),
+                    max_request_bytes=max(100 * MiB, int(args.max_file_mb * MiB) * 8 + MiB),
+                    deidentify_dicom=args.deidentify_dicom, bootstrap_users=users)
+
+
+def run(args) -> int:
+    import uvicorn
+
+    from cxrgen.serve.app import create_app
+
+    app = create_app(build_settings(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
