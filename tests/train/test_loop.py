@@ -17,7 +17,7 @@ def make_config(out, **train):
     overrides = [f"train.out={out}", "train.batch_size=4", "train.epochs=2", "train.progress=false",
                  "train.log_every=1", "optim.schedule=step", "optim.step_size=1", "optim.gamma=0.5",
                  "optim.lr_encoder=1e-2", "optim.lr_decoder=3e-2", "model.name=tiny", "model.aux_loss_weight=0.5",
-                 "train.monitor=loss", "train.monitor_mode=min"]
+                 "train.monitor=loss", "train.monitor_mode=min", "train.threads=1"]
     overrides += [f"train.{k}={v}" for k, v in train.items()]
     return load_config(None, overrides)
 

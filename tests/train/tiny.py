@@ -16,7 +16,7 @@ VOCAB = 12
 class TinyCaptioner(nn.Module):
     def __init__(self, d: int = 16):
         super().__init__()
-        self.encoder = nn.Sequential(nn.Conv2d(3, d, 4, stride=4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.visual = nn.Sequential(nn.Conv2d(3, d, 4, stride=4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.embed = nn.Embedding(VOCAB, d)
         self.rnn = nn.GRU(d, d, batch_first=True)
         self.drop = nn.Dropout(0.3)
@@ -25,7 +25,7 @@ class TinyCaptioner(nn.Module):
 
     def forward(self, images, view_mask, tokens):
         b, v = images.shape[:2]
-        feats = self.encoder(images.flatten(0, 1)).view(b, v, -1)  # (B, V, d)
+        feats = self.visual(images.flatten(0, 1)).view(b, v, -1)  # (B, V, d)
         m = view_mask.float().unsqueeze(-1)
         pooled = (feats * m).sum(1) / m.sum(1).clamp(min=1)  # (B, d)
         x = self.drop(self.embed(tokens[:, :-1]))

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from cxrgen.errors import InputError
+from cxrgen.inference import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, read_checkpoint
 
-FORMAT = "cxrgen-checkpoint"
-FORMAT_VERSION = 1
+FORMAT = CHECKPOINT_FORMAT
+FORMAT_VERSION = CHECKPOINT_VERSION
 
 
 # --------------------------------------------------------------------------- provenance
@@ -133,25 +133,9 @@ def save_checkpoint(path: str | Path, **fields: Any) -> Path:
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a cxrgen checkpoint; anything else is an :class:`InputError` that says what it is."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"checkpoint {path} does not exist (give the .pt file written by `cxrgen train`)")
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many types for a non-checkpoint file
-        raise InputError(
-            f"{path} is not a readable cxrgen checkpoint ({type(exc).__name__}: {str(exc)[:200]}); "
-            "give a best.pt / last.pt written by `cxrgen train`"
-        ) from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise InputError(
-            f"{path} is a torch file but not a cxrgen checkpoint (no format={FORMAT!r} field); "
-            "give a best.pt / last.pt written by `cxrgen train`"
-        )
-    if ckpt.get("format_version", 0) > FORMAT_VERSION:
-        raise InputError(
-            f"{path} has checkpoint format {ckpt['format_version']}, newer than this cxrgen reads "
-            f"({FORMAT_VERSION}); upgrade cxrgen"
-        )
-    return ckpt
+    """Read a cxrgen checkpoint; anything else is an :class:`InputError` that says what it is.
+
+    The reader lives in the library (:func:`cxrgen.inference.read_checkpoint`) because inference
+    needs it and the library never imports ``train/``.
+    """
+    return read_checkpoint(path, map_location=map_location)

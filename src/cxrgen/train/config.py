@@ -77,14 +77,14 @@ class OptimConfig:
 class DecodeConfig:
     beam_size: int = 3
     max_len: int = 0  # 0 = data.max_seq_length
-    min_len: int = 0
-    length_penalty: float = 1.0
+    min_len: int = 0  # 0 = the model's default (1)
+    length_penalty: float = 0.0  # 0 = rank beams by summed log-probability (R2Gen's beam search)
     block_trigrams: bool = True
 
 
 @dataclass
 class TrainConfig:
-    task: Literal["generation", "contrastive"] = "generation"
+    task: Literal["captioning", "contrastive"] = "captioning"  # contrastive: image-report InfoNCE
     epochs: int = 100
     batch_size: int = 16  # per process
     eval_batch_size: int = 32
@@ -99,7 +99,8 @@ class TrainConfig:
     log_every: int = 10  # batches between log lines
     progress: bool = True  # a progress line with loss and speed on stderr
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    contrastive_temperature: float = 0.07  # CLIP's initial temperature (Radford et al., 2021)
+    threads: int = 0  # CPU threads for torch; 0 = torch's default. 1 is fastest for small models on a
+    # busy machine: OpenMP threads that wait for a shared core cost more than they give
 
 
 @dataclass

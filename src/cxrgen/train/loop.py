@@ -4,7 +4,7 @@ The loop knows nothing of datasets or model architectures. It is given
 
 - a model following the ``cxrgen.models`` interface (``model(images, view_mask, tokens)`` returns
   ``{"logits": (B, T-1, V), "aux_logits": (B, L)?}``; for ``task=contrastive``
-  ``{"image_embeds": (B, D), "text_embeds": (B, D)}``),
+  ``{"contrastive_logits": (B, B)}`` with the matching pairs on the diagonal),
 - a map-style training dataset and its ``collate_fn`` (batches are dicts of tensors: ``images``
   (B, V, 3, H, W), ``view_mask`` (B, V), ``tokens`` (B, T), optionally ``labels`` / ``label_mask``
   (B, L)),
@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from cxrgen.errors import ConfigError
+from cxrgen.models.contrastive import info_nce
 from cxrgen.train import distributed as D
 from cxrgen.train.checkpoint import (
     load_checkpoint,
@@ -76,20 +77,11 @@ def multilabel_loss(aux_logits: torch.Tensor, labels: torch.Tensor, mask: torch.
     return (loss * mask).sum() / mask.sum().clamp(min=1.0)
 
 
-def contrastive_loss(image_embeds: torch.Tensor, text_embeds: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Symmetric InfoNCE over the batch (CLIP, Radford et al. 2021; ConVIRT, Zhang et al. 2020)."""
-    img = F.normalize(image_embeds.float(), dim=-1)
-    txt = F.normalize(text_embeds.float(), dim=-1)
-    logits = img @ txt.t() / temperature  # (B, B): study i's image against every report
-    target = torch.arange(logits.size(0), device=logits.device)
-    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
-
-
 def compute_loss(model, batch: dict, config: Config, pad_id: int) -> dict[str, torch.Tensor]:
     """The loss of one batch and its parts, for ``train.task``."""
     out = model(batch["images"], batch["view_mask"], batch["tokens"])
     if config.train.task == "contrastive":
-        loss = contrastive_loss(out["image_embeds"], out["text_embeds"], config.train.contrastive_temperature)
+        loss = info_nce(out["contrastive_logits"])  # symmetric InfoNCE (CLIP, Radford et al. 2021)
         return {"loss": loss, "contrastive": loss.detach()}
     ce = captioning_loss(out["logits"], batch["tokens"], pad_id)
     parts = {"loss": ce, "ce": ce.detach()}
@@ -136,6 +128,10 @@ class Trainer:
         if len(train_set) == 0:
             raise ConfigError("the training set is empty: check data.dataset / data.root / the split names")
 
+        model_task = getattr(model, "task", "captioning")
+        if model_task != config.train.task:
+            raise ConfigError(f"model {config.model.name!r} trains with train.task={model_task!r}, but the config "
+                              f"says train.task={config.train.task!r}; set train.task={model_task}")
         self.model = model.to(self.device)
         self.ddp_model = D.wrap_model(self.model, self.dist, self.device)
         t = config.train
@@ -225,6 +221,8 @@ class Trainer:
 
     def fit(self, resume: str | Path | None = None) -> TrainState:
         t = self.config.train
+        if t.threads:
+            torch.set_num_threads(t.threads)
         if self.dist.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             save_config(self.config, self.run_dir / "config.yaml")

@@ -15,8 +15,9 @@ import torch
 from cxrgen.errors import ConfigError
 from cxrgen.train.config import OptimConfig
 
-# attribute names under which the models keep their image encoder
-ENCODER_PREFIXES = ("encoder.", "image_encoder.", "visual_extractor.", "visual.", "backbone.")
+# attribute names under which the models keep their image encoder (R2Gen's lr_ve group); the
+# Transformer encoder over the patches belongs to the encoder-decoder group (lr_ed), as in R2Gen
+ENCODER_PREFIXES = ("visual.", "visual_extractor.", "image_encoder.", "backbone.")
 
 
 def split_parameters(model: torch.nn.Module) -> tuple[list, list]:
