@@ -1,0 +1,127 @@
+"""The review page in headless Chromium (Debian's chromium, driven by Playwright): log in,
+upload, see the highlighted draft, use the viewer, edit, sign off; then check the database.
+
+A screenshot is kept in ``test-artifacts/serve/review_page.png`` (gitignored)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from .conftest import REPO, USERS
+from .fixtures import dicom_bytes, png_bytes
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts" / "serve"
+EDITED = ("Pas d'épanchement pleural. Cardiomégalie modérée.\n"
+          "No pleural effusion. Mild cardiomegaly.\n心影增大，双肺未见实变。")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(tmp_path, drafter):
+    uvicorn = pytest.importorskip("uvicorn")
+    from cxrgen.serve.app import create_app
+    from cxrgen.serve.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path / "serve", bootstrap_users=USERS), drafter=drafter)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield app, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_review_page_upload_edit_sign(live_server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} absent: apt-get install chromium (.ci/setup.d/chromium.sh)")
+    app, base = live_server
+    png, dcm = tmp_path / "frontal.png", tmp_path / "DUPONT_ZOE.dcm"
+    png.write_bytes(png_bytes(size=128, seed=11))
+    dcm.write_bytes(dicom_bytes(size=128, seed=12))
+    errors: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # JS errors fail the test; expected HTTP errors (the 401 of the wrong password, the 404
+        # of the report while the job runs) show up as "Failed to load resource" and are not
+        page.on("console", lambda m: errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/")
+        page.fill("#username", "rad")
+        page.fill("#password", "wrong-password")
+        page.click("#login-button")
+        page.wait_for_selector("#login-error:has-text('wrong username or password')")
+        page.fill("#password", "rad-password")
+        page.click("#login-button")
+        page.wait_for_selector("#worklist-view", state="visible")
+        page.set_input_files("#upload-files", [str(png), str(dcm)])
+        page.fill("#upload-reference", "BROWSER-1")
+        page.click("#upload-button")
+        # the page polls the job, then shows the draft with its findings highlighted
+        page.wait_for_selector("#report-view .finding", timeout=60_000)
+        draft_text = page.inner_text("#report-view")
+        statuses = page.eval_on_selector_all("#report-view .finding", "els => els.map(e => e.dataset.status)")
+        assert statuses and set(statuses) <= {"positive", "negative", "uncertain"}
+        assert page.inner_text("#phi").startswith("Patient data")  # radiologist sees PHI
+        # viewer: two images, heatmap overlay, zoom and window/level change the pixels
+        assert page.locator("#image-select option").count() == 2
+        before = page.evaluate("() => document.getElementById('canvas').toDataURL()")
+        page.check("#heatmap-toggle")
+        with_heat = page.evaluate("() => document.getElementById('canvas').toDataURL()")
+        page.click("#zoom-in")
+        page.fill("#window", "80")
+        page.dispatch_event("#window", "input")
+        after = page.evaluate("() => document.getElementById('canvas').toDataURL()")
+        assert len({before, with_heat, after}) == 3
+        # edit, save, sign off
+        page.fill("#report-edit", EDITED)
+        page.click("#save")
+        page.wait_for_selector("#report-message:has-text('saved as version 2')")
+        assert "心影增大" in page.inner_text("#report-view")
+        assert page.locator("#versions li").count() == 2
+        page.click("#signoff")
+        page.wait_for_selector("#study-status:has-text('signed')")
+        assert page.is_disabled("#report-edit") and page.is_disabled("#save")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "review_page.png"), full_page=True)
+        # the worklist shows the signed study, searchable by its Chinese text
+        page.click("#back")
+        page.fill("#search", "心影增大")
+        page.wait_for_selector("#worklist tbody tr >> text=signed")
+        browser.close()
+    assert not errors, errors
+    # the stored result
+    from cxrgen.serve.db.models import ReportVersion, Study, User
+
+    with app.state.sessionmaker() as db:
+        study = db.scalar(select(Study).where(Study.reference == "BROWSER-1"))
+        assert study.status == "signed"
+        assert db.get(User, study.signed_by).username == "rad"
+        versions = db.scalars(select(ReportVersion).where(ReportVersion.study_id == study.id)
+                              .order_by(ReportVersion.version)).all()
+        assert [v.version for v in versions] == [1, 2]
+        assert versions[0].author_id is None and versions[0].text.split() == draft_text.split()
+        assert versions[1].text == EDITED
