@@ -26,13 +26,20 @@ MENTIONS = {
         r"(?:heart|cardiac silhouette|cardiac shadow|heart size|cardiac size)(?: size)? (?:is|appears|remains|are)?\s*(?:again )?(?:\w+ly )?(?:enlarged|increased|large|prominent)",
         r"(?:mildly|moderately|markedly|severely|slightly)?\s*enlarged (?:heart|cardiac silhouette)",
         r"borderline (?:heart size|cardiac size|cardiomegaly|enlarged heart)",
+        # up to four words between ("heart size XXXX mildly enlarged", "is moderate to severely
+        # enlarged"), none of them a negation or "normal"
+        r"(?:heart|cardiac silhouette|cardiac shadow|heart size|cardiac size)(?: (?!not\b|no\b|normal\b|upper\b)[\w-]+){0,4} (?:enlarged|large|enlargement)",
+        r"(?:heart|cardiac) enlargement", r"increase(?:d)? in (?:the )?(?:heart|cardiac) size",
+        r"(?:heart|cardiac silhouette) (?:is )?borderline (?:in size|enlarged)",
     ),
     "effusion": (
         r"effusions?", r"pleural fluid", r"hydrothorax", r"fluid in the (?:\w+ )?(?:pleural|fissure)\w*",
     ),
     "infiltrate": (r"infiltrat\w*",),
     "mass": (r"mass(?:es)?", r"mass-?like"),
-    "nodule": (r"nodules?", r"nodular(?:ity)?", r"nodular (?:opacit\w+|densit\w+)"),
+    # ChestX-ray14's Nodule is the noun (its labels come from the concept "nodule"); the
+    # adjective in "nodular opacity / density" is a descriptor and counts as a lung lesion only
+    "nodule": (r"nodules?",),
     "pneumonia": (r"pneumonias?", r"pneumonitis", r"bronchopneumonia", r"pneumonic"),
     "pneumothorax": (r"pneumothora(?:x|ces)", r"hydropneumothorax", r"pneumothoraces"),
     "consolidation": (r"consolidat\w*",),
@@ -43,6 +50,9 @@ MENTIONS = {
         r"pleural (?:thickening|scarring|plaques?)", r"thickening of the pleura",
         r"pleural[- ]parenchymal (?:scarring|thickening)", r"apical (?:pleural )?(?:thickening|capping)",
         r"pleural-based (?:thickening|opacity)",
+        # the fissures are pleura: fissural thickening is pleural thickening
+        r"(?:fissural|fissure|interlobar fissural) thickening", r"thickening (?:of|in|along) the (?:\w+ )?fissures?",
+        r"thickened (?:\w+ )?fissures?",
     ),
     "hernia": (r"hernia\w*",),
     # CheXpert-only concepts
@@ -50,7 +60,7 @@ MENTIONS = {
         r"(?:widened|widening of the|enlarged|prominent) (?:cardio)?mediastin\w*(?: silhouette| contour)?",
         r"mediastinal (?:widening|enlargement)",
     ),
-    "lesion": (r"lesions?", r"tumou?rs?", r"neoplasms?", r"carcinoma", r"malignan\w+", r"cavitary lesion", r"cavitation"),
+    "lesion": (r"nodular(?:ity)?", r"nodular (?:opacit\w+|densit\w+)", r"lesions?", r"tumou?rs?", r"neoplasms?", r"carcinoma", r"malignan\w+", r"cavitary lesion", r"cavitation"),
     "opacity": (
         r"opacit(?:y|ies)", r"opacification", r"densit(?:y|ies)", r"haziness", r"airspace disease",
         r"air space disease", r"infiltrat\w*", r"increased (?:interstitial )?markings",
@@ -77,8 +87,7 @@ NORMAL_STATEMENTS = {
 }
 
 OTHER_ABNORMAL = (
-    # calcified nodules are healed granulomas (benign), not the "Nodule" finding
-    r"calcified (?:\w+ )?(?:nodules?|granulomas?)", r"granulomatous (?:disease|nodules?)",
+    r"calcified (?:\w+ )?granulomas?", r"granulomatous (?:disease|process)",
     r"granulom\w*", r"scar(?:ring|s)?", r"calcifi\w+", r"calcified", r"degenerative", r"spondylo\w+",
     r"osteophyt\w*", r"tortuous\w*", r"tortuosity", r"ectatic", r"ectasia", r"hyperinflat\w*",
     r"hyperexpan\w*", r"hyperaera\w*", r"opacit(?:y|ies)", r"opacification", r"densit(?:y|ies)", r"fractures?",
@@ -94,7 +103,7 @@ OTHER_ABNORMAL = (
 
 NEG_PRE = (
     r"no", r"not", r"without", r"absence of", r"absent", r"negative for", r"free of", r"free from", r"clear of",
-    r"resolution of", r"resolved", r"no evidence of", r"no signs? of", r"no xxxx of", r"rule[sd]? out",
+    r"resolution of", r"resolved", r"no evidence of", r"no signs? of", r"no xxxx of", r"rules out",
     r"ruled out", r"excluded?", r"denies", r"never", r"nor", r"neither", r"cannot see", r"there is no",
     r"removal of", r"interval removal of", r"clearing of", r"no longer", r"not (?:seen|identified|visualized)",
     r"no radiographic evidence of", r"negative", r"no definite", r"without definite",
@@ -114,6 +123,9 @@ UNC_PRE = (
     r"differential (?:diagnosis )?(?:includes?|considerations?)?", r"versus", r"vs\.?", r"borderline",
     r"indeterminate", r"worrisome for",
     r"question", r"\?", r"presum\w+", r"uncertain", r"would be difficult to exclude",
+    # requests and hypotheticals: "to rule out pneumonia", "could obscure a nodule"
+    r"rule out", r"r/o", r"to exclude", r"evaluate for", r"evaluation of possible", r"(?:could|may|might) obscure",
+    r"if there is", r"in case of",
     r"not (?:entirely )?(?:be )?ruled out", r"cannot be entirely excluded",
 )
 UNC_POST = (
