@@ -38,7 +38,15 @@ def test_gray_is_replicated_before_normalisation():
 )
 def test_resize(shape, mode, expected):
     t = build_transform(train=False, resize_mode=mode)
-    assert tuple(t.resize(torch.rand(shape)).shape) == expected
+    assert t.resize(np.random.default_rng(0).random(shape, dtype=np.float32)).shape == expected
+
+
+def test_resize_matches_torch_antialiased_bilinear():
+    img = np.random.default_rng(2).random((300, 410), dtype=np.float32)
+    ours = build_transform(train=False).resize(img)
+    ref = torch.nn.functional.interpolate(torch.from_numpy(img)[None, None], size=(256, 350), mode="bilinear",
+                                          align_corners=False, antialias=True)[0, 0].numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-4)  # float rounding of the two kernels
 
 
 def test_train_crop_reproducible_with_seed():
