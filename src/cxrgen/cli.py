@@ -17,6 +17,9 @@ from cxrgen.errors import CxrgenError
 # Subcommand modules, in the order `cxrgen --help` lists them.
 COMMANDS = (
     "data",
+    "train",
+    "evaluate",
+    "generate",
     "demo",
     "score",
     "label",

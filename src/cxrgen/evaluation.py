@@ -193,3 +193,67 @@ def shuffled_images(studies: Sequence[Study], seed: int) -> list[Study]:
     source[perm] = np.roll(perm, -1)  # one random cycle through all studies: nobody keeps its own
     return [replace(s, images=list(studies[int(source[i])].images)) for i, s in enumerate(studies)]
 
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def load_split(dataset: str, root: str, options: dict, split: str, max_studies: int = 0) -> list[Study]:
+    from cxrgen.data.registry import load_dataset
+
+    ds = load_dataset(dataset, root, **options)
+    studies = [s for s in ds.split(split) if s.images]
+    if not studies:
+        raise InputError(f"dataset {dataset} at {root}: split {split!r} has no study with images")
+    return studies[:max_studies] if max_studies else studies
+
+
+def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = None, root: str | None = None,
+                        out: str | Path | None = None, beam_size: int | None = None, batch_size: int = 16,
+                        max_studies: int = 0, metrics: Sequence[str] | None = None, device: str = "cpu",
+                        studies: Sequence[Study] | None = None) -> Evaluation:
+    """Generate and score one split with the checkpoint alone (dataset, language, section from it)."""
+    from cxrgen.inference import Generator
+
+    gen = Generator.from_checkpoint(ckpt_path, device=device)
+    ckpt = gen.checkpoint
+    info = ckpt.get("dataset") or {}
+    text = ckpt.get("text") or {}
+    section = text.get("section", "findings")
+    if studies is None:
+        name = dataset or info.get("name")
+        where = root or info.get("root")
+        if not name or not where:
+            raise InputError(f"{ckpt_path} does not name its dataset; pass --dataset and --root")
+        options = info.get("options", {}) if name == info.get("name") else {}
+        studies = load_split(name, where, options, split, max_studies)
+    hyps = generate_reports(gen, studies, section=section, batch_size=batch_size, beam_size=beam_size)
+    ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.get("seed"))
+    ev.meta.update({"split": split, "checkpoint": str(ckpt_path), "model": ckpt.get("model_name"),
+                    "epoch": ckpt.get("epoch"), "git_sha": ckpt.get("git_sha"), "versions": ckpt.get("versions"),
+                    "beam_size": beam_size or gen.decode.get("beam_size", 3)})
+    if out is not None:
+        out = Path(out)
+        write_predictions(out / f"predictions_{split}.jsonl", ev)
+        (out / f"metrics_{split}.json").write_text(json.dumps(ev.to_dict(), indent=2, ensure_ascii=False),
+                                                   encoding="utf-8")
+    return ev
+
+
+#: the rows of the printed table, in the field's order
+TABLE_ROWS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr",
+              "CE-P-micro", "CE-R-micro", "CE-F1-micro", "CE-F1-macro", "CE-F1-example")
+
+
+def format_table(systems: dict[str, Evaluation]) -> str:
+    """A plain-text table: one row per metric, one column per system."""
+    names = list(systems)
+    rows = [r for r in TABLE_ROWS if any(r in ev.values for ev in systems.values())]
+    width = max(len(r) for r in rows) + 2
+    col = max(10, *(len(n) + 2 for n in names))
+    lines = ["metric".ljust(width) + "".join(n.rjust(col) for n in names)]
+    lines.append("-" * len(lines[0]))
+    for r in rows:
+        cells = "".join((f"{systems[n].values[r]:.4f}" if r in systems[n].values else "-").rjust(col) for n in names)
+        lines.append(r.ljust(width) + cells)
+    return "\n".join(lines)

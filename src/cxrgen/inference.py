@@ -49,9 +49,10 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for a file that is not a checkpoint
+        first_line = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         raise InputError(
-            f"{path} is not a readable cxrgen checkpoint ({type(exc).__name__}: {str(exc)[:200]}); "
-            "give a best.pt / last.pt written by `cxrgen train`"
+            f"{path} is not a readable cxrgen checkpoint (torch cannot load it as a weights-only file: "
+            f"{type(exc).__name__}: {first_line}); give a best.pt / last.pt written by `cxrgen train`"
         ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise InputError(
@@ -260,10 +261,13 @@ def label_report(text: str, lang: str, label_set: str = "chexpert") -> dict[str,
 
 def report_graph(text: str, lang: str) -> dict:
     """The entity graph of a report (cxrgen.labeling.graph), as plain data."""
-    from cxrgen.labeling import graph as graph_module
+    import dataclasses
 
-    g = graph_module.extract_graph(text, lang)
-    return g.to_dict() if hasattr(g, "to_dict") else g
+    from cxrgen.labeling.graph import extract_graph
+
+    g = dataclasses.asdict(extract_graph(text, lang))
+    g.pop("tokens", None)  # the report's tokens: the text is already there
+    return g
 
 
 def load(checkpoint: str | Path, device: str | torch.device = "cpu") -> Generator:

@@ -12,7 +12,9 @@ global RNG (saved in checkpoints, reseeded per DataLoader worker), so runs repea
   becomes 0 unless another positive mention of it remains, the swapped-in finding becomes 1.
   Mentions and their status come from the language's labeler (:mod:`cxrgen.labeling`); the
   replacement words are the surface forms of positive mentions seen in the training reports.
-  An anatomy swap exchanges laterality (left <-> right); labels do not depend on side and stay.
+  When no observation can be swapped, an anatomy entity of the report's entity graph
+  (:mod:`cxrgen.labeling.graph`) is replaced by another form of the same anatomy type ("right
+  upper lobe" -> "left lower lobe", both ``lobe``); the labels do not depend on it and stay.
 """
 
 from __future__ import annotations
@@ -27,14 +29,6 @@ from cxrgen.errors import ConfigError
 
 # sentence ends per language (Chinese reports end sentences with full-width punctuation)
 _SENTENCE_END = {"en": r"(?<=[.!?;])\s+", "fr": r"(?<=[.!?;])\s+", "zh": r"(?<=[。！？；])"}
-
-# laterality words per language: an anatomy entity of the same type ("side")
-SIDES = {
-    "en": (("left", "right"),),
-    "fr": (("gauche", "droit"), ("gauche", "droite")),
-    "zh": (("左", "右"),),
-}
-
 
 def split_sentences(text: str, lang: str) -> list[str]:
     if lang not in _SENTENCE_END:
@@ -86,6 +80,7 @@ class ReportAugmenter:
         self.labeler = None
         self.bank: dict[str, list[str]] = {}
         self.concept_label: dict[str, str] = {}
+        self.anatomy_bank: dict[str, list[str]] = {}
         if entity_swap > 0:
             from cxrgen.labeling import get_labeler
 
@@ -96,6 +91,14 @@ class ReportAugmenter:
                 for m in self._positive_mentions(report):
                     bank[m.concept].add(m.text)
             self.bank = {c: sorted(texts) for c, texts in bank.items()}
+            from cxrgen.labeling.graph import ANATOMY, extract_graph
+
+            anatomy: dict[str, set[str]] = defaultdict(set)
+            for report in reports:
+                for e in extract_graph(report, lang).entities:
+                    if e.label == ANATOMY and e.norm:
+                        anatomy[e.norm].add(e.text)
+            self.anatomy_bank = {k: sorted(v) for k, v in anatomy.items()}
 
     def _positive_mentions(self, report: str):
         return [m for m in self.labeler.mentions(report)
@@ -124,25 +127,37 @@ class ReportAugmenter:
         if candidates:
             m, concept, new = candidates[int(torch.randint(len(candidates), ()))]
             texts = self.bank[concept]
-            surface = texts[int(torch.randint(len(texts), ()))]
+            surface = _match_case(texts[int(torch.randint(len(texts), ()))], m.text)
             swapped = report[: m.start] + surface + report[m.end :]
             old = self.concept_label[m.concept]
             still = any(self.concept_label[k.concept] == old for k in self._positive_mentions(swapped))
             labels[old] = 1 if still else 0
             labels[new] = 1
             return swapped, labels
-        return self._swap_side(report), labels
+        return self._swap_anatomy(report), labels
 
-    def _swap_side(self, report: str) -> str:
-        for a, b in SIDES.get(self.lang, ()):
-            if self.lang == "zh":
-                pattern = re.compile(f"{a}|{b}")
-            else:
-                pattern = re.compile(rf"\b({a}|{b})\b", re.IGNORECASE)
-            if pattern.search(report):
-                def flip(m, a=a, b=b):
-                    word = m.group(0)
-                    out = b if word.lower() == a else a
-                    return out.capitalize() if word[:1].isupper() else out
-                return pattern.sub(flip, report)
-        return report
+    def _swap_anatomy(self, report: str) -> str:
+        """Replace one anatomy entity by another surface form of the same anatomy type.
+
+        Types are the entity graph's normalised anatomy names ("right upper lobe" and "left lower
+        lobe" are both ``lobe``); the forms come from the training reports.
+        """
+        from cxrgen.labeling.graph import ANATOMY, extract_graph
+
+        options = []
+        for e in extract_graph(report, self.lang).entities:
+            if e.label == ANATOMY:
+                forms = [t for t in self.anatomy_bank.get(e.norm, ()) if t.lower() != e.text.lower()]
+                if forms:
+                    options.append((e, forms))
+        if not options:
+            return report
+        e, forms = options[int(torch.randint(len(options), ()))]
+        return report[: e.start] + _match_case(forms[int(torch.randint(len(forms), ()))], e.text) + report[e.end :]
+
+
+def _match_case(new: str, old: str) -> str:
+    """``new`` with the first letter's case of ``old`` (a swap at a sentence start stays capitalised)."""
+    if not new or not old:
+        return new
+    return (new[0].upper() if old[0].isupper() else new[0].lower()) + new[1:]
