@@ -78,7 +78,7 @@ def _decode_pil(data: bytes, name: str) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as img:
             img.load()  # decode now: a truncated file fails here, not later in a worker
             return _pil_to_gray(img)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: cannot decode image ({exc}); the file is corrupt, truncated or "
                          f"not an image; {_SKIP_HINT}") from None
 
