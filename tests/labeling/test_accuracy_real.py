@@ -24,6 +24,7 @@ def test_en_iu_openi_gold_micro_macro(en_result):
     assert en_result["n"] == 3080
     assert en_result["micro"]["F1"] >= EN_MICRO_F1
     assert en_result["macro"]["F1"] >= EN_MACRO_F1
+    assert en_result["micro_supported_labels"]["F1"] >= EN_MICRO_F1_SUPPORTED  # without Hernia
 
 
 def test_en_iu_openi_gold_per_class(en_result):
@@ -55,12 +56,17 @@ def test_zh_iu_machine_translated(shared_data):
     assert res["macro"]["F1"] >= ZH_MACRO_F1
 
 
-# measured values (uncertain = negative for the binary gold), rounded down
-EN_MICRO_F1 = 0.85
-EN_MACRO_F1 = 0.83
-EN_POS_MICRO_R = 0.94
-EN_POS_MICRO_F1 = 0.79
-EN_PER_CLASS_F1 = {"Atelectasis": 0.90, "Cardiomegaly": 0.86, "Effusion": 0.89, "Emphysema": 0.95}
+# measured values (uncertain = negative for the binary gold), rounded down; measured on
+# 2026-11-23: en micro 0.887 (0.905 without Hernia, never 1 in the gold), macro 0.861;
+# uncertain = positive: micro R 0.969, F1 0.823; fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0;
+# zh micro 0.787, macro 0.745
+EN_MICRO_F1 = 0.88
+EN_MICRO_F1_SUPPORTED = 0.90
+EN_MACRO_F1 = 0.855
+EN_POS_MICRO_R = 0.96
+EN_POS_MICRO_F1 = 0.82
+EN_PER_CLASS_F1 = {"Atelectasis": 0.91, "Cardiomegaly": 0.95, "Effusion": 0.89, "Emphysema": 0.95,
+                   "Nodule": 0.85}
 FR_RECALL = {"Cardiomegaly": 0.98, "Mass": 0.99, "Effusion": 0.99, "Pneumonia": 0.95, "Pneumothorax": 0.99}
-ZH_MICRO_F1 = 0.73
-ZH_MACRO_F1 = 0.70
+ZH_MICRO_F1 = 0.78
+ZH_MACRO_F1 = 0.74

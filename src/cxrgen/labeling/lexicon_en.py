@@ -119,7 +119,7 @@ UNC_PRE = (
     r"might", r"could (?:be|represent|reflect|indicate)", r"cannot (?:be )?(?:excluded?|ruled out|rule out)",
     r"can not (?:be )?(?:excluded?|ruled out|rule out)", r"cannot exclude", r"not (?:be )?excluded",
     r"difficult to (?:exclude|rule out)", r"suspicious (?:for|of)", r"concerning for", r"suspect\w*",
-    r"suggest\w*", r"question(?:able)? (?:of )?", r"questionable", r"equivocal", r"consider\w*",
+    r"suggest\w*", r"question(?:able)? (?:of )?", r"questionable", r"equivocal", r"consider(?:ed)? (?:for|as)",
     r"differential (?:diagnosis )?(?:includes?|considerations?)?", r"versus", r"vs\.?", r"borderline",
     r"indeterminate", r"worrisome for",
     r"question", r"\?", r"presum\w+", r"uncertain", r"would be difficult to exclude",

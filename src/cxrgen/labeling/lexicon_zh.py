@@ -21,26 +21,35 @@ from __future__ import annotations
 from cxrgen.labeling.lexicon import Lexicon
 
 MENTIONS = {
-    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"无气肿", r"无气症", r"肺不扩张", r"盘状不张", r"不张", r"无气的", r"无气区域?"),
+    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"肺不扩张", r"盘状不张", r"不张") + (
+        # machine-translation renderings of "atelectasis" in iu_xray_zh_mt (a- "without" +
+        # -ectasis): not Chinese radiology words, but what models trained on that data write
+        r"无气肿", r"无气症", r"无气的", r"无气区域?", r"无气性", r"无渗漏", r"无张力",
+    ),
     "cardiomegaly": (
         r"心脏?(?:影|轮廓|体积)?(?:明显|轻度|中度|重度|稍|略|轻微)?(?:增大|扩大|肿大|肥大|增宽)",
         r"心(?:肌|脏)(?:肿大|肥大)", r"心影(?:增大|扩大|增宽)", r"心胸比(?:例|率)?(?:增大|增高|大于)",
         r"心脏的?大小(?:增加|增大)", r"心脏扩大症", r"心脏增大症",
+        # up to eight characters between 心脏/心影 and the enlargement word ("心脏大小轻度增大",
+        # "心脏轮廓有边缘性增大"), none of them a negation or 正常
+        r"心(?:脏|影)(?:(?![不没未无正])[^，。；,、]){0,8}?(?:增大|扩大|肿大|肥大|略大|偏大|较大|增宽)",
     ),
     "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液"),
     "infiltrate": (r"浸润",),
     "mass": (r"肿块", r"团块", r"块影", r"肿物", r"占位"),
-    "nodule": (r"结节",),
-    "pneumonia": (r"肺炎", r"肺部感染", r"支气管肺炎", r"炎症", r"感染"),
+    # as in English, the noun: 结节状 / 结节性 / 结节密度 describe an opacity (lung lesion)
+    "nodule": (r"结节(?![状性样]|密度|形态|影)", r"结节影"),
+    "pneumonia": (r"肺炎", r"肺部?感染", r"支气管肺炎", r"肺部?炎症", r"感染性(?:病变|过程|疾病)"),
     "pneumothorax": (r"气胸", r"液气胸"),
     "consolidation": (r"实变", r"固结", r"空隙合并", r"空腔合并", r"气腔合并", r"巩固"),
     "edema": (r"水肿",),
     "emphysema": (r"肺气肿", r"气肿"),
     "fibrosis": (r"纤维化", r"纤维变性", r"纤维性变"),
-    "pleural_thickening": (r"胸膜(?:局部|轻度)?增厚", r"胸膜肥厚"),
+    "pleural_thickening": (r"胸膜(?:局部|轻度)?增厚", r"胸膜肥厚", r"胸膜[^，。；,]{0,4}增厚",
+                           r"(?:叶间)?裂隙?增厚", r"胸膜顶"),
     "hernia": (r"疝",),
     "enlarged_cardiomediastinum": (r"纵[隔膈](?:影)?(?:增宽|扩大|增大|变宽)",),
-    "lesion": (r"病变", r"肿瘤", r"占位性病变", r"癌"),
+    "lesion": (r"结节[状性样]", r"结节(?:密度|形态)", r"病变", r"肿瘤", r"占位性病变", r"癌"),
     "opacity": (r"不透明", r"阴影", r"密度增高影?", r"斑片影", r"斑片状影?", r"模糊影", r"混浊", r"浑浊",
                 r"空隙疾病", r"空腔疾病", r"磨玻璃", r"致密影", r"浸润"),
     "pleural_other": (r"胸膜(?:钙化|粘连)",),
@@ -52,7 +61,7 @@ MENTIONS = {
 NORMAL_STATEMENTS = {
     "cardiomegaly": (
         r"心脏(?:的)?(?:大小|形态|轮廓)(?:和(?:形状|轮廓|纵[隔膈]))?(?:都|均|是|在|也)?(?:很)?(?:正常|在正常范围内)",
-        r"心影(?:大小)?(?:正常|不大)", r"心脏不大", r"心脏未见(?:增大|扩大)", r"心脏(?:大小)?(?:在)?正常(?:范围|大小)",
+        r"心影(?:大小)?(?:正常|不大)", r"心脏不大", r"心(?:脏|影)(?:的)?(?:大小)?(?:并)?不大", r"心脏未见(?:增大|扩大)", r"心脏(?:大小)?(?:在)?正常(?:范围|大小)",
         r"心脏(?:大小)?处于正常上限",
     ),
 }
@@ -84,7 +93,7 @@ PSEUDO = (
 )
 POS_PRE = (r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
 TERMINATORS = (
-    r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴",
+    r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴", r"只是", r"只有", r"仅有", r"但有",
 )
 
 ANATOMY = {
