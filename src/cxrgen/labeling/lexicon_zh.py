@@ -55,7 +55,7 @@ MENTIONS = {
     "pleural_other": (r"胸膜(?:钙化|粘连)",),
     "fracture": (r"骨折",),
     "device": (r"导管", r"管线", r"起搏器", r"引流管", r"胸管", r"支架", r"PICC", r"picc", r"插管", r"分流管",
-               r"除颤器", r"导线"),
+               r"除颤器", r"导线", r"置管", r"胃管", r"气管插管", r"鼻饲管", r"输液港"),
 }
 
 NORMAL_STATEMENTS = {
