@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cxrgen.data.phantom.findings import CTR_NORMAL
 from cxrgen.data.phantom.raster import F32, add_disc, add_polyline, ramp, rotated_grid, smooth_noise
 
 SIGN = {"right": -1.0, "left": 1.0}  # x direction of each side of the patient on a PA image
@@ -59,6 +60,7 @@ class Patient:
 
 def sample_patient(rng: np.random.Generator, ctr: float | None = None) -> Patient:
     """A random adult; ``ctr`` (cardiothoracic ratio) is drawn normal unless given."""
+    normal_ctr = float(rng.uniform(*CTR_NORMAL))  # drawn always, so the rest of the patient is the same
     scale = float(rng.uniform(0.9, 1.04))
     y_apex = float(rng.uniform(0.12, 0.16))
     y_cp = float(min(y_apex + rng.uniform(0.56, 0.64) * scale, 0.86))
@@ -72,14 +74,14 @@ def sample_patient(rng: np.random.Generator, ctr: float | None = None) -> Patien
         y_cp=y_cp,
         # the right dome sits higher than the left one (liver below it)
         dome_rise={"right": right_rise, "left": right_rise - float(rng.uniform(0.01, 0.025))},
-        ctr=float(rng.uniform(0.38, 0.46)) if ctr is None else float(ctr),
+        ctr=float(ctr) if ctr is not None else normal_ctr,
         med_hw=float(rng.uniform(0.045, 0.06)) * scale,
         depth=float(rng.uniform(0.48, 0.56)) * scale,
         rib_spacing=(y_cp - y_apex) / float(rng.uniform(8.0, 9.0)),
         rib_phase=float(rng.uniform(-0.3, 0.3)),
         exposure=float(rng.uniform(1.15, 1.5)),
         gamma=float(rng.uniform(0.85, 1.15)),
-        noise=float(rng.uniform(0.008, 0.02)),
+        noise=float(rng.uniform(0.006, 0.015)),
     )
 
 
@@ -223,14 +225,14 @@ def _vessel_markings(X, Y, hx, hy, sign, rng: np.random.Generator, x0: float, x1
     Xs, Ys = X[:, cols], Y[:, cols]
     dx, dy = (Xs - F32(hx)) * F32(sign), Ys - F32(hy)
     r = np.sqrt(dx * dx + dy * dy)
-    wiggle = F32(0.12) * smooth_noise(rng, size, 14)[:, cols]  # vessels curve a little
+    wiggle = F32(0.06) * smooth_noise(rng, size, 8)[:, cols]  # vessels curve a little
     idx = ((np.arctan2(dy, dx) + wiggle + F32(np.pi)) * F32(n / (2 * np.pi))).astype(np.int32) % n
     peaks = np.clip(rng.standard_normal(n).astype(F32), 0, None) ** 2
     peaks = np.maximum(peaks, np.roll(peaks, 1))  # about 1 degree wide
     branch = np.clip(rng.standard_normal(n).astype(F32) + 0.6, 0, None)
     ring = (r * 28).astype(np.int32)
     tex = peaks[idx] * (0.5 + 0.5 * branch[(idx + ring * 53) % n])
-    out[:, cols] = F32(0.055) * tex * (F32(0.25) + np.exp(-r / F32(0.18)))
+    out[:, cols] = F32(0.05) * tex * (F32(0.45) + np.exp(-r / F32(0.18)))
     return out
 
 

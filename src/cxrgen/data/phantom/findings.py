@@ -14,7 +14,7 @@ import numpy as np
 from cxrgen.data.phantom.labels import FINDINGS
 
 # Probability of each finding in a study. With these about 18% of studies are normal and about
-# 45% have two findings or more (computed in tests/data/test_phantom_findings.py).
+# 48% have two findings or more (computed in tests/data/test_phantom_findings.py).
 PREVALENCE: dict[str, float] = {
     "Cardiomegaly": 0.2,
     "Pleural Effusion": 0.2,

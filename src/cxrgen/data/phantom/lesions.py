@@ -75,7 +75,7 @@ def _pneumothorax(a: dict[str, Any], fr: Frontal, la: Lateral, rng) -> None:
     gap = (fr.u[side] - u_c) * fr.width  # signed distance to the pleural line
     air = fr.lung[side] * ramp(gap, 0.004)
     fr.markings[side] *= 1 - air
-    fr.D -= F32(0.1) * air
+    fr.D -= F32(0.15) * air
     fr.D += F32(0.16) * fr.lung[side] * np.exp(-((gap / F32(0.0035)) ** 2))
     # Lateral: a lucent apical cap with a faint pleural line.
     apex_gap = la.Y - F32(p.y_apex + 0.08 * p.scale + depth * 0.22 * p.height)
@@ -163,18 +163,18 @@ def _devices(a: dict[str, Any], fr: Frontal, la: Lateral, rng) -> None:
     for device in a["devices"]:
         if device == "endotracheal_tube":
             tip = cy - a["ett_tip_cm"] / CM_PER_UNIT * p.scale
-            add_polyline(D, X, Y, [(p.cx - 0.004, 0.0), (p.cx - 0.004, tip)], 0.02 * p.scale, 0.1)
-            add_polyline(D, X, Y, [(p.cx - 0.004, 0.0), (p.cx - 0.004, tip)], 0.004, 0.55)  # radio-opaque stripe
+            add_polyline(D, X, Y, [(p.cx - 0.004, 0.0), (p.cx - 0.004, tip)], 0.022 * p.scale, 0.15)
+            add_polyline(D, X, Y, [(p.cx - 0.004, 0.0), (p.cx - 0.004, tip)], 0.005, 1.0)  # radio-opaque stripe
             (x0, y0), (x1, y1) = la.trachea
-            add_polyline(la.D, la.X, la.Y, [(x0, y0), (x0 + (x1 - x0) * tip / y1, tip)], 0.004, 0.5)
+            add_polyline(la.D, la.X, la.Y, [(x0, y0), (x0 + (x1 - x0) * tip / y1, tip)], 0.005, 0.9)
         elif device == "central_line":
             if a["line_side"] == "right":  # right internal jugular vein to the superior vena cava
                 pts = bezier((p.cx - 0.1, 0.0), (p.cx - 0.05, p.y_apex + 0.03), (p.cx - 0.035, cy + 0.04), 10)
             else:  # left internal jugular, crossing the mediastinum (brachiocephalic vein)
                 pts = np.vstack([bezier((p.cx + 0.1, 0.0), (p.cx + 0.07, p.y_apex + 0.05), (p.cx + 0.01, cy - 0.02), 8),
                                  [(p.cx - 0.035, cy + 0.04)]])
-            add_polyline(D, X, Y, pts, 0.005, 0.6)
-            add_polyline(la.D, la.X, la.Y, bezier((xm - 0.01, 0.0), (xm - 0.03, p.y_apex), (xm - 0.07, cy + 0.04), 8), 0.005, 0.5)
+            add_polyline(D, X, Y, pts, 0.006, 0.9)
+            add_polyline(la.D, la.X, la.Y, bezier((xm - 0.01, 0.0), (xm - 0.03, p.y_apex), (xm - 0.07, cy + 0.04), 8), 0.006, 0.8)
         elif device == "pacemaker":
             gx, gy = p.cx + 0.25 * p.scale, p.y_apex + 0.05
             add_polyline(D, X, Y, [(gx - 0.02, gy), (gx + 0.02, gy)], 0.035, 1.6, soft=0.003)  # generator
@@ -183,18 +183,18 @@ def _devices(a: dict[str, Any], fr: Frontal, la: Lateral, rng) -> None:
             for tip, ctrl in ((ra, (p.cx - 0.02, cy)), (rv, (p.cx - 0.05, yh))):
                 pts = np.vstack([bezier((gx - 0.02, gy), (p.cx + 0.03, p.y_apex), (p.cx - 0.03, cy + 0.02), 8),
                                  bezier((p.cx - 0.03, cy + 0.02), ctrl, tip, 8)])
-                add_polyline(D, X, Y, pts, 0.004, 0.7)
+                add_polyline(D, X, Y, pts, 0.005, 1.0)
             lg = (la.x_front - 0.01, p.y_apex + 0.06)
             add_polyline(la.D, la.X, la.Y, [(lg[0], lg[1] - 0.01), (lg[0], lg[1] + 0.01)], 0.025, 1.6, soft=0.003)
             for tip in ((lxh + 0.3 * lah, lyh - 0.5 * lbh), (lxh - 0.3 * lah, lyh + 0.5 * lbh)):
-                add_polyline(la.D, la.X, la.Y, bezier(lg, (xm - 0.02, cy), tip, 10), 0.004, 0.6)
+                add_polyline(la.D, la.X, la.Y, bezier(lg, (xm - 0.02, cy), tip, 10), 0.005, 0.9)
         elif device == "nasogastric_tube":
             stomach = (p.cx + 0.45 * p.W, float(fr.dome_y("left", 0.45 * p.W)) + 0.05)
             pts = np.vstack([[(p.cx - 0.002, 0.0), (p.cx + 0.012, cy + 0.1)],
                              bezier((p.cx + 0.012, cy + 0.1), (p.cx + 0.03, stomach[1]), stomach, 8)])
-            add_polyline(D, X, Y, pts, 0.0045, 0.45)
+            add_polyline(D, X, Y, pts, 0.006, 0.9)
             ly = float(la.dome_y("left", xm)) + 0.05
-            add_polyline(la.D, la.X, la.Y, [(xm - 0.0, 0.0), (xm + 0.01, cy + 0.1), (xm - 0.04, ly)], 0.0045, 0.4)
+            add_polyline(la.D, la.X, la.Y, [(xm - 0.0, 0.0), (xm + 0.01, cy + 0.1), (xm - 0.04, ly)], 0.006, 0.8)
 
 
 DRAW = {

@@ -104,9 +104,10 @@ def write_report(findings: Findings, lang: str, rng: np.random.Generator) -> dic
     if lang not in PHRASEBOOKS:
         raise ConfigError(f"unknown report language {lang!r}; valid choices: {', '.join(PHRASEBOOKS.names())}")
     book = PHRASEBOOKS.get(lang)
+    indication, comparison = pick(rng, book.INDICATIONS), pick(rng, book.COMPARISONS)  # drawn first
     return {
         "findings": _findings_text(findings, book, rng),
         "impression": _impression(findings, book, rng),
-        "indication": pick(rng, book.INDICATIONS),
-        "comparison": pick(rng, book.COMPARISONS),
+        "indication": indication,
+        "comparison": comparison,
     }

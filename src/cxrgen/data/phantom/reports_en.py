@@ -30,6 +30,8 @@ LOBE = {("right", "upper"): "right upper lobe", ("right", "middle"): "right midd
         ("right", "lower"): "right lower lobe", ("left", "upper"): "left upper lobe",
         ("left", "middle"): "lingula", ("left", "lower"): "left lower lobe"}
 ADVERB = {"mild": "mildly", "moderate": "moderately", "marked": "markedly"}
+DEVICE_NOUN = {"endotracheal_tube": "endotracheal tube", "central_line": "central venous catheter",
+               "pacemaker": "pacemaker", "nasogastric_tube": "nasogastric tube"}
 NEGATED = {  # noun phrase used in "No X, Y or Z."
     "Cardiomegaly": "cardiomegaly", "Pleural Effusion": "pleural effusion", "Pneumothorax": "pneumothorax",
     "Nodule": "pulmonary nodule", "Mass": "mass", "Consolidation": "focal consolidation",
@@ -54,6 +56,10 @@ def _pick(rng: np.random.Generator, options):
 
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
+
+
+def _join_and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _join_or(items: list[str]) -> str:
@@ -105,7 +111,7 @@ def positive(name: str, a: dict[str, Any], rng: np.random.Generator) -> list[str
     if name == "Pneumothorax":
         size, side = a["size"], a["side"]
         return [_pick(rng, (f"{_cap(size)} {side} pneumothorax.",
-                            f"There is a {size} {side} pneumothorax; the visceral pleural line is visible with no lung markings peripherally.",
+                            f"There is a {size} {side} pneumothorax. The visceral pleural line is visible.",
                             f"A {size} {side}-sided pneumothorax is present."))]
     if name in ("Nodule", "Mass"):
         side, zone, cm = a["side"], ZONE[a["zone"]], a["size_cm"]
@@ -159,5 +165,5 @@ def impression_item(name: str, a: dict[str, Any], rng: np.random.Generator) -> s
     if name == "Edema":
         return f"{_cap(a['severity'])} pulmonary edema."
     if name == "Support Devices":
-        return _pick(rng, ("Support devices in place.", "Lines and tubes as described."))
+        return _cap(_join_and([DEVICE_NOUN[d] for d in a["devices"]])) + _pick(rng, (" in place.", " in satisfactory position."))
     raise ValueError(f"no English phrasing for finding {name!r}")

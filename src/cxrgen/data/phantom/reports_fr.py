@@ -36,6 +36,8 @@ LOBE = {("right", "upper"): "du lobe supérieur droit", ("right", "middle"): "du
 ABUNDANCE = {"small": "de faible abondance", "moderate": "de moyenne abondance", "large": "de grande abondance"}
 CARDIO = {"mild": "discrète", "moderate": "modérée", "marked": "importante"}
 EDEMA = {"mild": "discret", "moderate": "modéré", "severe": "important"}
+DEVICE_NOUN = {"endotracheal_tube": "sonde d'intubation", "central_line": "cathéter veineux central",
+               "pacemaker": "pacemaker", "nasogastric_tube": "sonde nasogastrique"}
 NEGATED = {  # noun used in "Pas de X, de Y ni de Z." (elided before a vowel)
     "Cardiomegaly": "cardiomégalie", "Pleural Effusion": "épanchement pleural", "Pneumothorax": "pneumothorax",
     "Nodule": "nodule pulmonaire", "Mass": "masse", "Consolidation": "foyer de condensation",
@@ -116,7 +118,7 @@ def positive(name: str, a: dict[str, Any], rng: np.random.Generator) -> list[str
     if name == "Pneumothorax":
         ab, s = ABUNDANCE[a["size"]], SIDE_M[a["side"]]
         return [_pick(rng, (f"Pneumothorax {s} {ab}.",
-                            f"Pneumothorax {s} {ab}, avec ligne pleurale viscérale visible et absence de trame vasculaire en périphérie.",
+                            f"Pneumothorax {s} {ab}. Ligne pleurale viscérale visible, trame vasculaire non visible en périphérie.",
                             f"Décollement pleural {s} {ab} en rapport avec un pneumothorax."))]
     if name == "Nodule":
         mm = round(a["size_cm"] * 10)
@@ -170,5 +172,7 @@ def impression_item(name: str, a: dict[str, Any], rng: np.random.Generator) -> s
     if name == "Edema":
         return f"Œdème pulmonaire {EDEMA[a['severity']]}."
     if name == "Support Devices":
-        return _pick(rng, ("Matériel en place.", "Sondes et cathéters en place."))
+        nouns = [DEVICE_NOUN[d] for d in a["devices"]]
+        listed = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " et " + nouns[-1]
+        return listed[:1].upper() + listed[1:] + " en place."
     raise ValueError(f"no French phrasing for finding {name!r}")

@@ -29,6 +29,8 @@ LOBE = {("right", "upper"): "右肺上叶", ("right", "middle"): "右肺中叶",
 AMOUNT = {"small": "少量", "moderate": "中等量", "large": "大量"}
 CARDIO = {"mild": "轻度", "moderate": "中度", "marked": "明显"}
 EDEMA = {"mild": "轻度", "moderate": "中度", "severe": "重度"}
+DEVICE_NOUN = {"endotracheal_tube": "气管插管", "central_line": "中心静脉置管", "pacemaker": "起搏器",
+               "nasogastric_tube": "胃管"}
 NEGATED = {  # noun used in "未见X、Y及Z。"
     "Cardiomegaly": "心影增大", "Pleural Effusion": "胸腔积液", "Pneumothorax": "气胸", "Nodule": "结节",
     "Mass": "肿块", "Consolidation": "实变", "Atelectasis": "肺不张", "Edema": "肺水肿",
@@ -90,7 +92,7 @@ def positive(name: str, a: dict[str, Any], rng: np.random.Generator) -> list[str
     if name == "Pneumothorax":
         s, amt = SIDE[a["side"]], AMOUNT[a["size"]]
         return [_pick(rng, (f"{s}侧{amt}气胸，可见气胸线。",
-                            f"{s}侧胸腔外带见无肺纹理透亮区，可见脏层胸膜线，考虑{s}侧{amt}气胸。"))]
+                            f"{s}侧胸腔外带可见无肺纹理透亮区及脏层胸膜线。考虑{s}侧{amt}气胸。"))]
     if name == "Nodule":
         where = f"{SIDE[a['side']]}肺{ZONE[a['zone']]}"
         return [_pick(rng, (f"{where}见一结节影，直径约{a['size_cm']:.1f}cm，边界清楚。",
@@ -138,5 +140,5 @@ def impression_item(name: str, a: dict[str, Any], rng: np.random.Generator) -> s
     if name == "Edema":
         return f"{EDEMA[a['severity']]}肺水肿。"
     if name == "Support Devices":
-        return _pick(rng, ("置管术后改变。", "体内置管及医疗装置在位。"))
+        return "、".join(DEVICE_NOUN[d] for d in a["devices"]) + _pick(rng, ("在位。", "术后改变。"))
     raise ValueError(f"no Chinese phrasing for finding {name!r}")
