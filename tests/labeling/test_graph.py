@@ -90,7 +90,23 @@ def test_bad_radgraph_docs(tmp_path):
 
 def test_keyword_extractor():
     en = keyword_extractor("en")
-    assert en("Small left pleural effusion. No pneumothorax.") == ["effusion", "pleura"]
+    assert en("Small left pleural effusion. No pneumothorax.", "en") == [
+        ("anatomy", "pleura"), ("lesion", "effusion"), ("lesion", "pneumothorax")]
+    assert keyword_extractor("en", present_only=True)("No pneumothorax.") == []
     zh = keyword_extractor("zh")
-    # 积液 present, 气胸 negated; anatomy counted
-    assert zh("右侧胸腔积液，双肺纹理增粗。未见气胸。") == sorted(["积液", "增粗", "双肺", "肺纹理"])
+    assert len(zh.keywords()) == 48 and len(set(zh.keywords())) == 48  # CN-CXR Table 1's count
+    text = "右侧胸腔积液，双肺纹理增粗。未见气胸。"
+    assert zh(text) == sorted([("anatomy", "双肺"), ("anatomy", "肺纹理"), ("lesion", "积液"),
+                               ("lesion", "增粗"), ("lesion", "气胸")])
+    assert ("lesion", "气胸") not in keyword_extractor("zh", present_only=True)(text)
+
+
+def test_keyword_extractor_plugs_into_stats_table():
+    from cxrgen.data.stats import keyword_table
+    from cxrgen.data.study import Study
+
+    studies = [Study(study_id="s1", patient_id="p1", split="train", language="zh", findings="右侧胸腔积液。未见气胸。"),
+               Study(study_id="s2", patient_id="p2", split="test", language="zh", findings="双肺纹理增粗。")]
+    table = keyword_table(studies, "zh", extractor=keyword_extractor("zh"))
+    assert table[("lesion", "积液")] == {"train": 1, "all": 1}
+    assert table[("anatomy", "双肺")] == {"test": 1, "all": 1}

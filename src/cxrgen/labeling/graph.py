@@ -216,38 +216,68 @@ def extract_graph(text: str, lang: str, report_id: str = "") -> ReportGraph:
     return get_extractor(lang).extract(text, report_id)
 
 
-def keyword_extractor(lang: str) -> Callable[[str], list[str]]:
-    """A callable ``text -> keywords`` for ``cxrgen.data.stats.keyword_table``.
+class GraphKeywordExtractor:
+    """Keywords of a report for ``cxrgen.data.stats.keyword_table(studies, lang, extractor=...)``:
+    ``extractor(text, lang) -> [(category, keyword), ...]`` with category ``anatomy`` or
+    ``lesion``; ``keywords()`` lists every keyword, so tables of two datasets line up.
 
-    Keywords are the anatomy names and the *present* (positive or uncertain) lesion names of the
-    report's graph; for Chinese they are restricted to the 48 CN-CXR keywords
-    (:data:`cxrgen.labeling.lexicon_zh.CN_CXR_KEYWORDS`), found as substrings, a lesion keyword
-    counting only where it is not negated.
+    * en / fr: the anatomy names and the lesion (concept) names of the report's entity graph;
+    * zh: the 48 anatomy and lesion keywords of CN-CXR's Table 1
+      (:data:`cxrgen.labeling.lexicon_zh.CN_CXR_KEYWORDS`, a documented reconstruction), found as
+      substrings (overlaps count: "双肺纹理" holds 双肺 and 肺纹理).
+
+    Like the stats table, a mention counts whether affirmed or negated; ``present_only=True``
+    drops lesions the labeler reads as negated ("未见气胸" then does not count 气胸).
     """
-    if lang == "zh":
-        from cxrgen.labeling.lexicon_zh import CN_CXR_ANATOMY, CN_CXR_LESIONS
 
-        labeler = get_labeler("zh")
-        lesion_matcher = _Matcher([(k, re.escape(k)) for k in CN_CXR_LESIONS], False)
-        def extract_zh(text: str) -> list[str]:
-            # overlapping keywords both count ("双肺纹理": 双肺 and 肺纹理)
-            found = {k for k in CN_CXR_ANATOMY if k in text}
-            negated = [(m.start, m.end) for m in labeler.mentions(text) if m.status == NEGATIVE]
-            for s, e, tags in lesion_matcher.finditer(text):
-                if not any(a <= s < b or s <= a < e for a, b in negated):
-                    found.update(tags)
-            return sorted(found)
+    def __init__(self, lang: str, present_only: bool = False):
+        self.lang = lang
+        self.present_only = present_only
+        self.labeler = get_labeler(lang)
+        if lang == "zh":
+            from cxrgen.labeling.lexicon_zh import CN_CXR_ANATOMY, CN_CXR_LESIONS
 
-        return extract_zh
+            self._anatomy_kw, self._lesion_kw = CN_CXR_ANATOMY, CN_CXR_LESIONS
+        else:
+            lex = self.labeler.lexicon
+            self._anatomy_kw = tuple(lex.anatomy)
+            self._lesion_kw = tuple(lex.mentions)
+            self._graph = get_extractor(lang)
 
-    extractor = get_extractor(lang)
+    def keywords(self) -> list[tuple[str, str]]:
+        return [("anatomy", k) for k in self._anatomy_kw] + [("lesion", k) for k in self._lesion_kw]
 
-    def extract(text: str) -> list[str]:
-        graph = extractor.extract(text)
+    def __call__(self, text: str, lang: str | None = None) -> list[tuple[str, str]]:
+        if lang is not None and lang != self.lang:
+            raise ValueError(f"this keyword extractor reads {self.lang!r} reports, not {lang!r}; "
+                             f"build one with GraphKeywordExtractor({lang!r})")
+        if self.lang == "zh":
+            return self._zh(text)
         out = set()
-        for e in graph.entities:
-            if e.label == ANATOMY or e.label == POSITIVE_OBS:
-                out.add(e.norm or e.text.lower())
+        for e in self._graph.extract(text).entities:
+            if e.label == ANATOMY:
+                out.add(("anatomy", e.norm))
+            elif e.label in (POSITIVE_OBS, NEGATIVE_OBS) and e.norm in self.labeler.lexicon.mentions:
+                if not (self.present_only and e.label == NEGATIVE_OBS):
+                    out.add(("lesion", e.norm))
         return sorted(out)
 
-    return extract
+    def _zh(self, text: str) -> list[tuple[str, str]]:
+        found = {("anatomy", k) for k in self._anatomy_kw if k in text}
+        negated = []
+        if self.present_only:
+            negated = [(m.start, m.end) for m in self.labeler.mentions(text) if m.status == NEGATIVE]
+        for k in self._lesion_kw:
+            start = text.find(k)
+            while start >= 0:
+                end = start + len(k)
+                if not any(a < end and start < b for a, b in negated):
+                    found.add(("lesion", k))
+                    break
+                start = text.find(k, start + 1)
+        return sorted(found)
+
+
+def keyword_extractor(lang: str, present_only: bool = False) -> GraphKeywordExtractor:
+    """The keyword extractor of ``lang`` (see :class:`GraphKeywordExtractor`)."""
+    return GraphKeywordExtractor(lang, present_only)
