@@ -34,6 +34,7 @@ def manifest_dir(tmp_path):
     return tmp_path
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns while reading the corrupt DICOM
 def test_check_lists_bad_images(manifest_dir, capsys):
     assert main(["data", "check", "manifest", "--root", str(manifest_dir)]) == 1
     out = capsys.readouterr().out
@@ -42,6 +43,7 @@ def test_check_lists_bad_images(manifest_dir, capsys):
     assert "broken.png  cannot decode image" in out and "BAD  corrupt" in out and "broken.dcm" in out
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
 def test_check_skip_invalid_reports_count(manifest_dir, capsys):
     assert main(["data", "check", "manifest", "--root", str(manifest_dir), "--skip-invalid", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

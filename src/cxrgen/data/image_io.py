@@ -169,7 +169,9 @@ def _apply_voi(values: np.ndarray, ds) -> np.ndarray | None:
 
         item = ds.VOILUTSequence[0]
         bits = int(item.LUTDescriptor[2])
-        lut = np.asarray(apply_voi_lut(values, ds, index=0, prefer_lut=True), dtype=np.float64)
+        # the LUT is indexed by integer modality values; pydicom warns (rightly) on floats
+        src = values.astype(np.int64) if np.all(np.mod(values, 1) == 0) else values
+        lut = np.asarray(apply_voi_lut(src, ds, index=0, prefer_lut=True), dtype=np.float64)
         return lut / float(2**bits - 1)
     if "WindowCenter" in ds and "WindowWidth" in ds:
         c, w = _first(ds.WindowCenter), _first(ds.WindowWidth)
