@@ -166,3 +166,34 @@ def test_chestxray14_bad_row(tmp_path):
     assert len(ds) == 2 and len(ds.skipped) == 1
     assert {k for k, v in ds.studies[0].labels.items() if v} == {"Cardiomegaly", "Effusion"}
     assert not any(ds.studies[1].labels.values()) and ds.studies[1].images[0].view is View.AP
+
+
+IU_XML = """<?xml version="1.0" encoding="utf-8"?>
+<eCitation>
+   <uId id="CXR{n}"/>
+   <MedlineCitation><Article><Abstract>
+      <AbstractText Label="COMPARISON">None.</AbstractText>
+      <AbstractText Label="INDICATION">Chest pain</AbstractText>
+      <AbstractText Label="FINDINGS">{findings}</AbstractText>
+      <AbstractText Label="IMPRESSION">No acute disease.</AbstractText>
+   </Abstract></Article></MedlineCitation>
+   <MeSH><major>normal</major></MeSH>
+   <parentImage id="CXR{n}_IM-0001-1001"><figureId>F1</figureId></parentImage>
+   <parentImage id="CXR{n}_IM-0001-2001"><figureId>F2</figureId></parentImage>
+</eCitation>
+"""
+
+
+def test_iu_xray_xml_folder(tmp_path):
+    folder = tmp_path / "ecgen-radiology"
+    folder.mkdir()
+    (folder / "2.xml").write_text(IU_XML.format(n=2, findings="Lungs are clear."))
+    (folder / "10.xml").write_text(IU_XML.format(n=10, findings=""))
+    ds = load_dataset("iu_xray", tmp_path, format="xml")
+    assert [s.study_id for s in ds.studies] == ["CXR2", "CXR10"]  # numeric file order
+    assert ds.meta["views_from"].startswith("none") and ds.studies[0].images[0].view is View.UNKNOWN
+    assert ds.studies[1].findings == "" and ds.studies[1].impression == "No acute disease."
+    assert ds.studies[0].images[1].path == str(tmp_path / "NLMCXR_png/CXR2_IM-0001-2001.png")
+    (folder / "11.xml").write_text("<eCitation><uId id='CXR11'/>")
+    with pytest.raises(InputError, match=r"11\.xml: malformed XML"):
+        load_dataset("iu_xray", tmp_path, format="xml")
