@@ -82,6 +82,8 @@ class Matcher:
         self._synsets: dict[str, frozenset[int]] = {}
         self._hashes: dict[str, int] = {}
         self._phrase_cache: dict[tuple[str, ...], tuple] = {}
+        self._syn_cache: dict[tuple[str, ...], tuple] = {}
+        self._vocab: dict[str, int] = {}
 
     # -- per-word look-ups ---------------------------------------------------------------
     def stem(self, word: str) -> str:
@@ -170,22 +172,50 @@ class Matcher:
                 if hyp[i] != w:
                     per_ref[j].append((j, 1, i, 1, STEM))
 
+    def _sentence_synsets(self, words: Sequence[str]):
+        """(synset ids sorted, position of each, word ids) of a sentence, cached per sentence."""
+        key = tuple(words)
+        hit = self._syn_cache.get(key)
+        if hit is not None:
+            return hit
+        ids, pos = [], []
+        for i, w in enumerate(words):
+            sets = self.synsets(w)
+            ids.extend(sets)
+            pos.extend([i] * len(sets))
+        ids_a = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids_a, kind="stable")
+        vocab = self._vocab
+        wid = np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.int64, count=len(words))
+        out = (ids_a[order], np.asarray(pos, dtype=np.int64)[order], wid)
+        if len(self._syn_cache) >= self.cache_size:
+            self._syn_cache.clear()
+        self._syn_cache[key] = out
+        return out
+
     def _synonym(self, hyp, ref, per_ref) -> None:
-        by_set: dict[int, list[int]] = {}
-        for i, w in enumerate(hyp):
-            for s in self.synsets(w):
-                by_set.setdefault(s, []).append(i)
-        if not by_set:
+        # pairs (ref j, hyp i) of different words sharing a synset, sorted by j then i:
+        # a sort-merge join of the two sentences' (synset, position) lists
+        h_ids, h_pos, h_wid = self._sentence_synsets(hyp)
+        r_ids, r_pos, r_wid = self._sentence_synsets(ref)
+        if len(h_ids) == 0 or len(r_ids) == 0:
             return
-        for j, w in enumerate(ref):
-            hits: set[int] = set()
-            for s in self.synsets(w):
-                found = by_set.get(s)
-                if found:
-                    hits.update(found)
-            for i in sorted(hits):
-                if hyp[i] != w:
-                    per_ref[j].append((j, 1, i, 1, SYNONYM))
+        lo = np.searchsorted(h_ids, r_ids, side="left")
+        hi = np.searchsorted(h_ids, r_ids, side="right")
+        sizes = hi - lo
+        total = int(sizes.sum())
+        if total == 0:
+            return
+        ends = np.cumsum(sizes)
+        rows = np.repeat(np.arange(len(r_ids)), sizes)
+        k = np.repeat(lo - (ends - sizes), sizes) + np.arange(total)
+        j = r_pos[rows]
+        i = h_pos[k]
+        code = np.unique(j * len(hyp) + i)
+        j, i = code // len(hyp), code % len(hyp)
+        keep = h_wid[i] != r_wid[j]
+        for jj, ii in zip(j[keep].tolist(), i[keep].tolist()):
+            per_ref[jj].append((jj, 1, ii, 1, SYNONYM))
 
     def _sentence_phrases(self, words: Sequence[str]):
         """N-gram hashes of a sentence and the table phrases among them (cached per sentence).
@@ -292,19 +322,26 @@ def _fixed_matches(per_ref: list[list[Match]], n_hyp: int, n_ref: int):
     return fixed, used_h, used_r
 
 
-_SORT_KEY = itemgetter(0, 1, 2)
+_SORT_KEY = itemgetter(0)
+
+
+# The search ranks partial alignments by (-score, chunks, distance); the three are packed into
+# one integer key K = -score * 2**128 + chunks * 2**64 + distance so that updates are additions
+# and the sort compares single integers (same order as the tuple, for counts below 2**64).
+_CHUNK = 1 << 64
+_SCORE = 1 << 128
 
 
 def _search_entry(m: Match):
-    """A candidate with what the search needs precomputed: spans as bit masks, the integer
-    increments of METEOR's truncated weighted counts (w = 1 exact, 1/2 otherwise: for an integer
-    total t, int(t + n * 0.5) == t + n // 2), and the distance |ref start - hyp start|."""
+    """A candidate with what the search needs precomputed: spans as bit masks, the key change of
+    taking it (METEOR's truncated weighted count: w = 1 exact, 1/2 otherwise, and for an integer
+    total t, int(t + n * 0.5) == t + n // 2), its hyp start, the new positions, its distance."""
     j, rl, i, hl, mod = m
     if SEARCH_WEIGHTS[mod] == 1.0:
-        a1, a2 = hl, rl
+        gain = hl + rl
     else:
-        a1, a2 = hl // 2, rl // 2
-    return (((1 << rl) - 1) << j, ((1 << hl) - 1) << i, a1 + a2, a1, a2, i, j + rl, i + hl,
+        gain = hl // 2 + rl // 2
+    return (((1 << rl) - 1) << j, ((1 << hl) - 1) << i, -gain * _SCORE, i, j + rl, i + hl,
             abs(j - i), m)
 
 
@@ -313,11 +350,11 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
     fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
     entries = [[_search_entry(m) for m in cands] for cands in per_ref]
     fixed_entries = [None if m is None else _search_entry(m) for m in fixed]
-    # path: (-(matches1 + matches2), chunks, distance, idx, last_end, used_h, used_r, chosen)
-    # with ``chosen`` a linked list (match, rest) or None. Sorting on the first three fields
-    # with a stable sort is METEOR's PARTIAL_COMPARE_TOTAL ordering.
-    paths = [(0, 0, 0, 0, -1, used_h0, used_r0, None)]
+    # path: (key, idx, last_end, used_h, used_r, chosen), ``chosen`` a linked list (match, rest).
+    # A stable sort on the key is METEOR's PARTIAL_COMPARE_TOTAL ordering of partial alignments.
+    paths = [(0, 0, -1, used_h0, used_r0, None)]
     key = _SORT_KEY
+    chunk = _CHUNK
     for current in range(n_ref):
         if len(paths) > 1:
             paths.sort(key=key)
@@ -328,7 +365,7 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
         bit = 1 << current
         cands = entries[current]
         for path in paths:
-            neg, chunks, dist, idx, last_end, uh, ur, chosen = path
+            k, idx, last_end, uh, ur, chosen = path
             if ur & bit:
                 if current < idx:
                     add(path)
@@ -336,18 +373,20 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
                 e = fixed_entries[idx]
                 if e is None:
                     continue  # METEOR drops such a path
-                if last_end != -1 and e[5] != last_end:
-                    chunks += 1
-                add((neg - e[2], chunks, dist + e[8], e[6], e[7], uh, ur, chosen))
+                if last_end != -1 and e[3] != last_end:
+                    k += chunk
+                add((k + e[2] + e[6], e[4], e[5], uh, ur, chosen))
                 continue
+            kc = k + chunk if last_end != -1 else k  # key of a new chunk
             for e in cands:
                 if ur & e[0] or uh & e[1]:
                     continue
-                add((neg - e[2], chunks + 1 if (last_end != -1 and e[5] != last_end) else chunks,
-                     dist, e[6], e[7], uh | e[1], ur | e[0], (e[9], chosen)))
+                add(((kc if e[3] != last_end else k) + e[2], e[4], e[5], uh | e[1], ur | e[0],
+                     (e[7], chosen)))
                 # METEOR adds this candidate's distance to the *skipping* alternative
-                dist += e[8]
-            add((neg, chunks + 1 if last_end != -1 else chunks, dist, idx + 1, -1, uh, ur, chosen))
+                k += e[6]
+                kc += e[6]
+            add((kc, idx + 1, -1, uh, ur, chosen))
         if not nxt:
             paths.sort(key=key)
             nxt.append(paths[0])
@@ -355,11 +394,11 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
     # last step: close the open chunk of each of the best ``beam`` paths, then take the best
     paths.sort(key=key)
     del paths[beam:]
-    paths = [p if p[4] == -1 else (p[0], p[1] + 1) + p[2:] for p in paths]
+    paths = [p if p[2] == -1 else (p[0] + chunk,) + p[1:] for p in paths]
     paths.sort(key=key)
     best = paths[0]
     chosen = [m for m in fixed if m is not None]
-    node = best[7]
+    node = best[5]
     while node is not None:
         chosen.append(node[0])
         node = node[1]

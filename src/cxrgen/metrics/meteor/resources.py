@@ -347,18 +347,21 @@ def load_resources(lang: str = "en", auto_build: bool = True) -> MeteorResources
                                None, None, 0, meta)
     words = (folder / "syn_words.txt").read_text(encoding="utf-8").split("\n")
     syn_index = dict(zip(words, range(len(words))))
-    mm = dict(mmap_mode="r")
+    def arr(name: str) -> np.ndarray:
+        # memory-mapped (pages read on demand), as a plain ndarray (no np.memmap overhead)
+        return np.asarray(np.load(folder / name, mmap_mode="r"))
+
     return MeteorResources(
         function_words=function_words,
         nonbreaking=nonbreaking,
         syn_index=syn_index,
-        syn_offsets=np.load(folder / "syn_offsets.npy", **mm),
-        syn_ids=np.load(folder / "syn_ids.npy", **mm),
+        syn_offsets=arr("syn_offsets.npy"),
+        syn_ids=arr("syn_ids.npy"),
         syn_exceptions=json.loads((folder / "syn_exceptions.json").read_text(encoding="utf-8")),
-        para_src_hash=np.load(folder / "para_src_hash.npy", **mm),
-        para_src_offsets=np.load(folder / "para_src_offsets.npy", **mm),
-        para_tgt_hash=np.load(folder / "para_tgt_hash.npy", **mm),
-        para_tgt_len=np.load(folder / "para_tgt_len.npy", **mm),
+        para_src_hash=arr("para_src_hash.npy"),
+        para_src_offsets=arr("para_src_offsets.npy"),
+        para_tgt_hash=arr("para_tgt_hash.npy"),
+        para_tgt_len=arr("para_tgt_len.npy"),
         para_max_src_len=int(meta["paraphrase_max_src_len"]),
         meta=meta,
     )
