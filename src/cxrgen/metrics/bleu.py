@@ -14,6 +14,7 @@ this module does:
   times the brevity penalty ``exp(1 - r/c)`` where ``c/r = (c + tiny) / (r + small)`` < 1.
 
 Per report, the same formula on the report's own counts (pycocoevalcap's second return value).
+The counts of the whole corpus are computed at once in NumPy (:mod:`cxrgen.metrics.ngrams`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from cxrgen.metrics.base import Metric, register_metric
-from cxrgen.metrics.ngrams import MAX_N, ngram_counts
+from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams, DocCounts, lookup, rekey
 
 # pycocoevalcap bleu_scorer.compute_score: "so that if guess is 0 still return 0"
 TINY = 1e-15
@@ -62,26 +63,31 @@ class Bleu(Metric):
     score_names = tuple(f"BLEU-{n}" for n in range(1, MAX_N + 1))
 
     def statistics(self, hyps, refs) -> np.ndarray:
-        rows = np.zeros((len(hyps), 2 + 2 * MAX_N), dtype=np.float64)
-        for i, (hyp, rs) in enumerate(zip(hyps, refs)):
-            testlen = len(hyp)
-            hyp_counts = ngram_counts(hyp)
-            ref_counts = [ngram_counts(r) for r in rs]
-            rows[i, _TESTLEN] = testlen
-            rows[i, _REFLEN] = _closest_reflen([len(r) for r in rs], testlen)
-            for k in range(MAX_N):
-                rows[i, 2 + k] = max(0, testlen - k)
-                if len(ref_counts) == 1:
-                    maxref = ref_counts[0][k]
-                else:
-                    maxref = {}
-                    for rc in ref_counts:
-                        for g, c in rc[k].items():
-                            if c > maxref.get(g, 0):
-                                maxref[g] = c
-                rows[i, 2 + MAX_N + k] = sum(
-                    min(c, maxref.get(g, 0)) for g, c in hyp_counts[k].items()
-                )
+        n_reports = len(hyps)
+        rows = np.zeros((n_reports, 2 + 2 * MAX_N), dtype=np.float64)
+        if n_reports == 0:
+            return rows
+        flat_refs = [r for rs in refs for r in rs]
+        ref_report = np.repeat(np.arange(n_reports), [len(rs) for rs in refs])
+        corpus = CorpusNgrams(list(hyps) + flat_refs)
+        doc_to_report = np.concatenate([np.arange(n_reports), ref_report])
+        testlen = corpus.lengths[:n_reports]
+        ref_lengths = corpus.lengths[n_reports:].tolist()
+        rows[:, _TESTLEN] = testlen
+        pos = 0
+        for i, rs in enumerate(refs):
+            rows[i, _REFLEN] = _closest_reflen(ref_lengths[pos:pos + len(rs)], int(testlen[i]))
+            pos += len(rs)
+        for k, counts in enumerate(corpus.orders):
+            is_hyp = counts.docs < n_reports  # hypotheses are documents 0..N-1
+            hyp_keys, hyp_counts = counts.keys[is_hyp], counts.counts[is_hyp]
+            refs_only = DocCounts(counts.keys[~is_hyp], counts.counts[~is_hyp], counts.modulus)
+            max_keys, max_counts = rekey(refs_only, doc_to_report)  # max count over references
+            clipped = np.minimum(hyp_counts, lookup(hyp_keys, max_keys, max_counts))
+            rows[:, _CORRECT.start + k] = np.bincount(
+                hyp_keys // counts.modulus, weights=clipped, minlength=n_reports
+            )
+            rows[:, _GUESS.start + k] = np.maximum(0, testlen - k)
         return rows
 
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:

@@ -11,7 +11,9 @@ pycocoevalcap's ``Cider`` is the CIDEr-D variant, and so is this module:
   quirk of the reference kept here -- the "length" is the number of *bigrams* of the report;
 * mean over n = 1..4, divided by the number of references, times 10.
 
-The corpus score is the mean over reports. The document frequencies depend only on the
+The corpus score is the mean over reports. All reports are processed at once: n-gram counts,
+document frequencies, tf-idf weights, norms and clipped dot products are NumPy passes over the
+corpus (:mod:`cxrgen.metrics.ngrams`), not dicts per sentence. The document frequencies depend only on the
 references, so two systems scored on the same references share them, and the bootstrap keeps
 them fixed (those of the full reference set), as a resample of a test set normally does.
 """
@@ -19,27 +21,14 @@ them fixed (those of the full reference set), as a resample of a test set normal
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import numpy as np
 
 from cxrgen.metrics.base import Metric, register_metric
-from cxrgen.metrics.ngrams import MAX_N, ngram_counts
+from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams, compact, unique_counts, lookup
 
 SIGMA = 6.0  # pycocoevalcap Cider(sigma=6.0), the CIDEr-D setting of Vedantam et al.
 SCALE = 10.0  # "multiply score by 10" in pycocoevalcap, to bring CIDEr-D near CIDEr's range
-
-
-def _vector(counts: list[Counter], idf: dict, default_idf: float):
-    """tf-idf vectors per order, their norms, and the bigram count (the reference's length)."""
-    vec = []
-    norms = []
-    for counter in counts:
-        v = {g: tf * idf.get(g, default_idf) for g, tf in counter.items()}
-        vec.append(v)
-        norms.append(math.sqrt(sum(x * x for x in v.values())))
-    length = sum(counts[1].values())
-    return vec, norms, length
 
 
 @register_metric("CIDEr")
@@ -52,37 +41,50 @@ class CiderD(Metric):
     score_names = ("CIDEr",)
 
     def statistics(self, hyps, refs) -> np.ndarray:
-        ref_counts = [[ngram_counts(r) for r in rs] for rs in refs]
-        df: Counter = Counter()
-        for rcs in ref_counts:
-            if len(rcs) == 1:
-                for c in rcs[0]:
-                    df.update(c.keys())
-            else:
-                df.update({g for rc in rcs for c in rc for g in c})
-        log_n = math.log(float(len(refs))) if len(refs) else 0.0
-        idf = {g: log_n - math.log(max(1.0, d)) for g, d in df.items()}
+        n_reports = len(hyps)
+        if n_reports == 0:
+            return np.zeros((0, 1), dtype=np.float64)
+        nrefs = np.array([len(rs) for rs in refs], dtype=np.int64)
+        flat_refs = [r for rs in refs for r in rs]
+        ref_report = np.repeat(np.arange(n_reports), nrefs)
+        first_ref = n_reports + np.concatenate([[0], np.cumsum(nrefs)[:-1]])  # doc id of ref 0
+        corpus = CorpusNgrams(list(hyps) + flat_refs)
+        n_docs = corpus.n_docs
+        # the reference's "length" is the number of bigrams (counts2vec adds term_freq when n == 1)
+        bigrams = np.maximum(corpus.lengths - 1, 0).astype(np.float64)
+        log_n = math.log(float(n_reports))
 
-        rows = np.zeros((len(hyps), 1), dtype=np.float64)
-        two_sigma2 = 2 * SIGMA**2
-        for i, (hyp, rcs) in enumerate(zip(hyps, ref_counts)):
-            vec, norm, length = _vector(ngram_counts(hyp), idf, log_n)
-            total = [0.0] * MAX_N
-            for rc in rcs:
-                vec_r, norm_r, length_r = _vector(rc, idf, log_n)
-                penalty = math.exp(-(float(length - length_r) ** 2) / two_sigma2)
-                for n in range(MAX_N):
-                    vr = vec_r[n]
-                    val = 0.0
-                    for g, h in vec[n].items():
-                        r = vr.get(g)
-                        if r is not None:
-                            val += min(h, r) * r
-                    if norm[n] != 0 and norm_r[n] != 0:
-                        val /= norm[n] * norm_r[n]
-                    total[n] += val * penalty
-            rows[i, 0] = sum(total) / MAX_N / len(rcs) * SCALE
-        return rows
+        total = np.zeros(n_reports)
+        for counts in corpus.orders:
+            docs, codes, modulus = counts.docs, counts.codes, counts.modulus
+            dense, n_codes = compact(codes)  # n-gram codes renumbered 0..n_codes-1
+            is_ref = docs >= n_reports
+            # document frequency: number of reports whose references contain the n-gram
+            report_codes, _ = unique_counts(ref_report[docs[is_ref] - n_reports] * n_codes + dense[is_ref])
+            df = np.bincount(report_codes % n_codes, minlength=n_codes)
+            idf = log_n - np.log(np.maximum(1.0, df))
+            weight = counts.counts * idf[dense]  # tf * idf of every (document, n-gram)
+            norm = np.sqrt(np.bincount(docs, weights=weight * weight, minlength=n_docs))
+
+            hyp = ~is_ref
+            hyp_report, hyp_codes, hyp_weight = docs[hyp], codes[hyp], weight[hyp]
+            for j in range(int(nrefs.max())):
+                has_ref = nrefs > j
+                ref_doc = np.where(has_ref, first_ref + j, 0)
+                ref_weight = lookup(ref_doc[hyp_report] * modulus + hyp_codes, counts.keys, weight)
+                ref_weight = np.where(has_ref[hyp_report], ref_weight, 0.0)
+                # clipped numerator: min(hyp, ref) * ref  (vrama91's clipping in pycocoevalcap)
+                dot = np.bincount(
+                    hyp_report, weights=np.minimum(hyp_weight, ref_weight) * ref_weight,
+                    minlength=n_reports,
+                )
+                norm_h, norm_r = norm[:n_reports], norm[ref_doc]
+                both = (norm_h != 0) & (norm_r != 0)
+                val = np.where(both, dot / np.where(both, norm_h * norm_r, 1.0), dot)
+                delta = bigrams[:n_reports] - bigrams[ref_doc]
+                penalty = np.exp(-(delta**2) / (2 * SIGMA**2))
+                total += np.where(has_ref, val * penalty, 0.0)
+        return (total / MAX_N / nrefs * SCALE)[:, None]
 
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:
         return {"CIDEr": float(np.mean(stats[:, 0])) if len(stats) else 0.0}

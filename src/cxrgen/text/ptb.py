@@ -29,6 +29,7 @@ cases: CoreNLP's lexer has hundreds of rules and this keeps the ones report text
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: pycocoevalcap/tokenizer/ptbtokenizer.py PUNCTUATIONS, removed after tokenisation.
 COCO_PUNCTUATIONS = frozenset(
@@ -91,10 +92,27 @@ _TOKEN = re.compile(
     )
 )
 
+# A chunk of letters and digits only is one token, except the words the lexer splits in two.
+_PLAIN = re.compile(r"[^\W_]+")
+_SPLIT_WORDS = frozenset(["cannot", "gonna", "gotta", "lemme", "gimme", "wanna"])
+
 _BRACKETS = {"(": "-LRB-", ")": "-RRB-", "[": "-LSB-", "]": "-RSB-", "{": "-LCB-", "}": "-RCB-"}
 # Unicode quotes, dashes and ellipsis as the lexer writes them (all in the COCO list)
 _UNICODE_PUNCT = {"\u201c": "``", "\u201d": "''", "\u00ab": "``", "\u00bb": "''",
                   "\u2018": "`", "\u2019": "'", "\u2014": "--", "\u2026": "..."}
+
+
+@lru_cache(maxsize=1 << 16)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """Lower-cased tokens of one whitespace-free chunk, COCO punctuation removed (cached:
+    report text repeats the same few thousand chunks)."""
+    if _PLAIN.fullmatch(chunk) and chunk.lower() not in _SPLIT_WORDS:
+        return (chunk.lower(),)
+    raw: list[str] = []
+    _lex_chunk(chunk, raw)
+    # Java lower-cases first, pycocoevalcap filters after: "-lrb-" is not "-LRB-" and stays
+    lowered = (tok.lower() for tok in raw)
+    return tuple(tok for tok in lowered if tok not in COCO_PUNCTUATIONS)
 
 
 def _lex_chunk(chunk: str, out: list[str]) -> None:
@@ -122,9 +140,7 @@ def _lex_chunk(chunk: str, out: list[str]) -> None:
 def ptb_tokens(text: str) -> list[str]:
     """Tokens of ``text`` as pycocoevalcap's PTBTokenizer returns them (lower-cased,
     COCO punctuation removed)."""
-    raw: list[str] = []
+    out: list[str] = []
     for chunk in text.split():
-        _lex_chunk(chunk, raw)
-    # Java lower-cases first, pycocoevalcap filters after: "-lrb-" is not "-LRB-" and stays
-    lowered = (tok.lower() for tok in raw)
-    return [tok for tok in lowered if tok not in COCO_PUNCTUATIONS]
+        out.extend(_chunk_tokens(chunk))
+    return out

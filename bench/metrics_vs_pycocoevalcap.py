@@ -1,0 +1,123 @@
+"""cxrgen metrics against pycocoevalcap 1.2: same pairs, one run, each metric's time and ratio.
+
+    .venv/bin/python bench/metrics_vs_pycocoevalcap.py [--data ../shared/data] [--repeat 3]
+
+Two sets, both of real IU X-Ray reports (read from ../shared/data, never stored in the repo):
+  * iu-test-590: the 590 test reports, each scored against the next one (shifted pairing);
+  * pairs-3858: 3,858 pairs (the size of the MIMIC-CXR test split), every IU report paired with
+    another IU report.
+Both sides get the same whitespace-tokenised strings (what R2Gen feeds pycocoevalcap); our time
+includes splitting them. METEOR rows appear when a METEOR metric is registered; pycocoevalcap's
+METEOR time includes starting its Java process, as every caller of ``Meteor()`` pays it. A
+separate row times tokenisation: pycocoevalcap's Java PTBTokenizer against ``cxrgen.text.ptb``.
+Each time is the best of ``--repeat`` runs. Scores are printed side by side as a check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import time
+from pathlib import Path
+
+from cxrgen.metrics import METRICS
+from cxrgen.text.ptb import ptb_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_sets(data: Path) -> dict[str, tuple[list[str], list[str]]]:
+    ann = json.loads((data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    test = [r["report"] for r in ann["test"]]
+    every = [r["report"] for s in ("train", "val", "test") for r in ann[s]]
+    n = len(every)
+    big_refs = [every[i % n] for i in range(3858)]
+    big_hyps = [every[(7 * i + 13) % n] for i in range(3858)]
+    return {"iu-test-590": (test, test[1:] + test[:1]), "pairs-3858": (big_refs, big_hyps)}
+
+
+def best_of(repeat: int, fn):
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def coco_scorers():
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    scorers = {"BLEU": Bleu(4), "ROUGE-L": Rouge(), "CIDEr": Cider()}
+    if "METEOR" in METRICS:
+        from pycocoevalcap.meteor.meteor import Meteor
+
+        scorers["METEOR"] = Meteor  # constructed inside the timed call (starts the JVM)
+    return scorers
+
+
+def coco_run(scorer, gts, res):
+    if isinstance(scorer, type):  # METEOR: start, score, stop
+        scorer = scorer()
+        try:
+            return scorer.compute_score(gts, res)[0]
+        finally:
+            with scorer.lock:
+                scorer.meteor_p.stdin.close()
+                scorer.meteor_p.kill()
+                scorer.meteor_p.wait()
+    with contextlib.redirect_stdout(io.StringIO()):
+        score = scorer.compute_score(gts, res)[0]
+    return score
+
+
+def ours_run(name, refs, hyps):
+    metric = METRICS.get(name)(lang="en")
+    rows = metric.statistics([h.split() for h in hyps], [[r.split()] for r in refs])
+    values = metric.aggregate(rows)
+    return values if len(values) > 1 else next(iter(values.values()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    order = [n for n in ("BLEU", "METEOR", "ROUGE-L", "CIDEr") if n in METRICS]
+    scorers = coco_scorers()
+    print(f"metrics: {', '.join(order)}  (best of {args.repeat})")
+    for set_name, (raw_refs, raw_hyps) in load_sets(args.data).items():
+        caps = {i: [{"caption": r}] for i, r in enumerate(raw_refs + raw_hyps)}
+        t_java, _ = best_of(args.repeat, lambda: PTBTokenizer().tokenize(caps))
+        t_py, _ = best_of(args.repeat, lambda: [ptb_tokens(r) for r in raw_refs + raw_hyps])
+        refs = [" ".join(ptb_tokens(r)) for r in raw_refs]
+        hyps = [" ".join(ptb_tokens(h)) for h in raw_hyps]
+        gts = {i: [r] for i, r in enumerate(refs)}
+        res = {i: [h] for i, h in enumerate(hyps)}
+        print(f"\n{set_name}: {len(refs)} pairs")
+        print(f"{'metric':<10}{'pycoco s':>10}{'cxrgen s':>10}{'speed-up':>10}   score pycoco / cxrgen")
+        total_coco = total_ours = 0.0
+        for name in order:
+            t_coco, v_coco = best_of(1 if name == "METEOR" else args.repeat,
+                                     lambda: coco_run(scorers[name], gts, res))
+            t_ours, v_ours = best_of(args.repeat, lambda: ours_run(name, refs, hyps))
+            total_coco += t_coco
+            total_ours += t_ours
+            if isinstance(v_ours, dict):
+                shown = f"B4 {v_coco[3]:.6f} / {v_ours['BLEU-4']:.6f}"
+            else:
+                shown = f"{float(v_coco):.6f} / {v_ours:.6f}"
+            print(f"{name:<10}{t_coco:>10.3f}{t_ours:>10.3f}{t_coco / t_ours:>9.1f}x   {shown}")
+        print(f"{'all':<10}{total_coco:>10.3f}{total_ours:>10.3f}{total_coco / total_ours:>9.1f}x")
+        print(f"{'tokenise':<10}{t_java:>10.3f}{t_py:>10.3f}{t_java / t_py:>9.1f}x   (Java PTBTokenizer / cxrgen ptb)")
+
+
+if __name__ == "__main__":
+    main()
