@@ -70,3 +70,22 @@ def test_missing_image_is_named(studies, tmp_path):
 def test_study_without_image():
     with pytest.raises(InputError, match="study s9"):
         StudyImageDataset([Study("s9", "p9")], build_transform(train=False))
+
+
+def test_workers_draw_distinct_reproducible_crops(tmp_path):
+    from cxrgen.data.torch_dataset import seed_transform_worker
+
+    arr = (np.random.default_rng(0).random((64, 64)) * 255).astype(np.uint8)
+    Image.fromarray(arr).save(tmp_path / "x.png")
+    studies = [Study(f"s{i}", f"p{i}", [ImageRef(str(tmp_path / "x.png"), View.PA)], findings="x") for i in range(2)]
+
+    def crops(init):
+        ds = StudyImageDataset(studies, build_transform(train=True, resize=64, crop=32, seed=0))
+        loader = DataLoader(ds, batch_size=1, num_workers=2, collate_fn=collate_studies, worker_init_fn=init,
+                            generator=torch.Generator().manual_seed(5))
+        return [b["images"][0, 0] for b in loader]  # study 0 from worker 0, study 1 from worker 1
+
+    same = crops(None)
+    assert torch.equal(same[0], same[1])  # the pitfall: both workers copy one generator
+    a, b = crops(seed_transform_worker), crops(seed_transform_worker)
+    assert not torch.equal(a[0], a[1]) and all(torch.equal(x, y) for x, y in zip(a, b))

@@ -95,3 +95,17 @@ class StudyImageDataset(TorchDataset):
             "labels": study.labels,
             "language": study.language,
         }
+
+
+def seed_transform_worker(worker_id: int) -> None:
+    """``DataLoader(worker_init_fn=seed_transform_worker)``: give a seeded transform's generator a
+    distinct seed in each worker. Without it every worker holds a copy of the same generator
+    and draws the same crops. ``get_worker_info().seed`` is the loader's per-epoch base seed plus
+    the worker id, so the crops stay reproducible for a seeded ``DataLoader``."""
+    from torch.utils.data import get_worker_info
+
+    info = get_worker_info()
+    transform = getattr(info.dataset, "transform", None) if info is not None else None
+    generator = getattr(transform, "generator", None)
+    if generator is not None:
+        generator.manual_seed(info.seed)

@@ -11,8 +11,9 @@ crop 224 for training, centre crop 224 for evaluation, ImageNet mean/std. Why ea
   flipped chest moves the heart to the right and swaps "left"/"right" findings, so the report
   would no longer describe the image.
 - **reproducible**: with ``seed`` the transform owns a ``torch.Generator``; without it, crops
-  use torch's global RNG, which a ``DataLoader`` seeds differently in each worker (a generator
-  inside the transform would be copied into every worker and give identical crops).
+  use torch's global RNG, which a ``DataLoader`` seeds differently in each worker. A seeded
+  transform's generator is copied into every worker: pass
+  ``worker_init_fn=cxrgen.data.torch_dataset.seed_transform_worker`` so each worker draws its own.
 """
 
 from __future__ import annotations
