@@ -20,7 +20,7 @@ def test_counts_equal_dict_counting(vocab_size):
     vocab = [f"w{i}" for i in range(vocab_size)]
     longest = 1000 if vocab_size > 1000 else 30
     docs = [[rng.choice(vocab[:50]) if rng.random() < 0.3 else rng.choice(vocab) for _ in range(rng.randrange(0, longest))]
-            for _ in range(40)]
+            for _ in range(120 if vocab_size > 1000 else 40)]
     distinct = len({t for d in docs for t in d})
     if vocab_size > 1000:
         assert distinct**4 * len(docs) >= 2**62  # the codes of 4-grams are renumbered
