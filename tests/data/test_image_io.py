@@ -181,3 +181,21 @@ def test_unsupported_format(tmp_path):
 def test_empty_upload():
     with pytest.raises(InputError, match=r"scan\.png: the image is empty"):
         load_image_bytes(b"", "scan.png")
+
+
+@pytest.mark.parametrize(
+    "uid, match",
+    [("1.2.840.10008.1.2.4.100", r"no decoder exists for transfer syntax 1\.2\.840\.10008\.1\.2\.4\.100"),
+     ("1.2.840.10008.1.2.5", r"corrupt DICOM pixel data, transfer syntax 1\.2\.840\.10008\.1\.2\.5 \(RLE Lossless\)")],
+)
+def test_undecodable_compressed_dicom(tmp_path, uid, match):
+    import pydicom
+    from pydicom.encaps import encapsulate
+
+    ds = pydicom.dcmread(write_dicom(tmp_path / "plain.dcm", np.zeros((8, 8), dtype=np.uint16)))
+    ds.file_meta.TransferSyntaxUID = uid
+    ds.PixelData = encapsulate([b"\x00" * 10])  # a compressed stream that is not one
+    ds["PixelData"].is_undefined_length = True
+    ds.save_as(tmp_path / "bad.dcm", enforce_file_format=True)
+    with pytest.raises(InputError, match=r"bad\.dcm: " + match):
+        load_image(tmp_path / "bad.dcm")

@@ -124,16 +124,8 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
                          f"give an image DICOM instead")
     try:
         arr = ds.pixel_array
-    except (NotImplementedError, RuntimeError) as exc:
-        tsyntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
-        raise InputError(
-            f"{name}: cannot decode the DICOM pixel data of transfer syntax {tsyntax} "
-            f"({getattr(tsyntax, 'name', '')}): {exc}; install the decoders with "
-            f"`pip install cxrgen[dicom]` (pylibjpeg) or convert the file to PNG"
-        ) from None
-    except Exception as exc:  # pydicom raises bare ValueError/AttributeError on corrupt pixel data
-        raise InputError(f"{name}: corrupt DICOM pixel data ({type(exc).__name__}: {exc}); "
-                         f"{_SKIP_HINT}") from None
+    except Exception as exc:  # pydicom raises RuntimeError/ValueError/... on undecodable data
+        raise InputError(f"{name}: {_pixel_problem(ds, exc)}") from None
 
     if int(ds.get("NumberOfFrames", 1) or 1) > 1:
         arr = arr[0]  # a radiograph is one frame; multi-frame files: first frame
@@ -153,6 +145,23 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
     if photometric == "MONOCHROME1":  # low values are white: invert to MONOCHROME2
         out = 1.0 - out
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def _pixel_problem(ds, exc: Exception) -> str:
+    """Say whether a decoder is missing (install it) or the pixel data is corrupt (skip it)."""
+    from pydicom.pixels import get_decoder
+
+    uid = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    label = f"transfer syntax {uid} ({getattr(uid, 'name', '?')})"
+    try:
+        available = get_decoder(uid).is_available if uid else True
+    except NotImplementedError:  # pydicom has no decoder for this syntax at all
+        return f"no decoder exists for {label}; convert the file (e.g. to PNG or uncompressed DICOM)"
+    if not available:
+        return (f"no decoder installed for {label}; install one with `pip install cxrgen[dicom]` "
+                f"(pylibjpeg) or convert the file")
+    detail = " ".join(str(exc).split())
+    return f"corrupt DICOM pixel data, {label} ({type(exc).__name__}: {detail[:300]}); {_SKIP_HINT}"
 
 
 def _first(value) -> float:
