@@ -80,11 +80,10 @@ def test_review_page_upload_edit_sign(live_server, tmp_path):
         page.set_input_files("#upload-files", [str(png), str(dcm)])
         page.fill("#upload-reference", "BROWSER-1")
         page.click("#upload-button")
-        # the page polls the job, then shows the draft with its findings highlighted
-        page.wait_for_selector("#report-view .finding", timeout=60_000)
+        # the page polls the job, then shows the draft and its version history
+        page.wait_for_selector("#versions li", timeout=60_000)
         draft_text = page.inner_text("#report-view")
-        statuses = page.eval_on_selector_all("#report-view .finding", "els => els.map(e => e.dataset.status)")
-        assert statuses and set(statuses) <= {"positive", "negative", "uncertain"}
+        assert draft_text.strip() and "not ready" not in draft_text
         assert page.inner_text("#phi").startswith("Patient data")  # radiologist sees PHI
         # viewer: two images, heatmap overlay, zoom and window/level change the pixels
         assert page.locator("#image-select option").count() == 2
@@ -101,6 +100,15 @@ def test_review_page_upload_edit_sign(live_server, tmp_path):
         page.click("#save")
         page.wait_for_selector("#report-message:has-text('saved as version 2')")
         assert "心影增大" in page.inner_text("#report-view")
+        # findings highlighted and colour-coded: "No pleural effusion" negative, "Mild
+        # cardiomegaly" positive (the English labeler; the study's language is the model's, en)
+        marks = page.eval_on_selector_all(
+            "#report-view .finding", "els => els.map(e => [e.textContent, e.dataset.status, "
+            "getComputedStyle(e).backgroundColor])")
+        found = {(text, status) for text, status, _ in marks}
+        assert {("effusion", "negative"), ("cardiomegaly", "positive")} <= found, marks
+        colours = {status: colour for _, status, colour in marks}
+        assert colours["negative"] != colours["positive"]
         assert page.locator("#versions li").count() == 2
         page.click("#signoff")
         page.wait_for_selector("#study-status:has-text('signed')")
