@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxrgen.data.stats import LexiconExtractor, keyword_table, split_stats
+from cxrgen.data.stats import LexiconExtractor, keyword_table, label_table, split_stats
 from cxrgen.data.study import ImageRef, Study
 from cxrgen.errors import ConfigError
 
@@ -61,3 +61,12 @@ def test_unknown_language():
         keyword_table(EN, "de")
     with pytest.raises(ConfigError):
         LexiconExtractor("de")
+
+
+def test_label_table():
+    studies = [_s(1, "x", "train"), _s(2, "x", "train"), _s(3, "x", None)]
+    studies[0].labels = {"Edema": 1, "Mass": 0}
+    studies[1].labels = {"Edema": 1, "Mass": -1}
+    studies[2].labels = {"Edema": 0, "Mass": 1}
+    assert label_table(studies) == {"Edema": {"all": 2, "train": 2}, "Mass": {"all": 1, "unassigned": 1}}
+    assert label_table(EN) == {}

@@ -22,7 +22,7 @@ def add_parser(dsub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.data.stats import keyword_table, split_stats
+    from cxrgen.data.stats import keyword_table, label_table, split_stats
     from cxrgen.text.tokenize import default_tokenizer, default_tokenizer_name
 
     ds = load_from_args(args, **({"lang": args.lang} if args.lang else {}))
@@ -30,10 +30,12 @@ def run(args) -> int:
     tok_name = default_tokenizer_name(lang)
     counts = split_stats(ds.studies, default_tokenizer(lang), section=args.section)
     keywords = keyword_table(ds.studies, lang, section="findings+impression")
+    labels = label_table(ds.studies)
     if args.json:
         print(json.dumps({"dataset": ds.name, "lang": lang, "tokenizer": tok_name, "section": args.section,
                           "splits": counts, "skipped": len(ds.skipped),
-                          "keywords": [{"category": c, "keyword": k, **v} for (c, k), v in keywords.items()]},
+                          "keywords": [{"category": c, "keyword": k, **v} for (c, k), v in keywords.items()],
+                          "positive_labels": labels},
                          ensure_ascii=False, indent=1))
         return 0
     print(f"{ds.name}  (root {ds.root}; lang {lang}; tokens: {tok_name} on {args.section})")
@@ -48,4 +50,9 @@ def run(args) -> int:
     print(f"{'category':<10}{'keyword':<26}" + "".join(f"{c:>12}" for c in cols))
     for (cat, kw), row in sorted(keywords.items(), key=lambda kv: (kv[0][0], -kv[1].get("all", 0))):
         print(f"{cat:<10}{kw:<26}" + "".join(f"{row.get(c, 0):>12d}" for c in cols))
+    if labels:
+        print()
+        print("labels (studies labelled positive)")
+        for name, row in labels.items():
+            print(f"{'':<10}{name:<26}" + "".join(f"{row.get(c, 0):>12d}" for c in cols))
     return 0

@@ -132,3 +132,15 @@ def split_stats(studies: Sequence[Study], tokenizer: Callable[[str], list[str]],
             "tokens_median": float(statistics.median(lengths)) if lengths else 0.0,
         }
     return out
+
+
+def label_table(studies: Sequence[Study]) -> dict[str, dict[str, int]]:
+    """label -> {split: studies labelled positive (1)}; ``all`` included; uncertain (-1) and
+    negative (0) are not counted. Empty when no study carries labels."""
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for s in studies:
+        for name, value in (s.labels or {}).items():
+            table[name]["all"] += value == 1
+            if value == 1:
+                table[name][s.split or "unassigned"] += 1
+    return {k: dict(v) for k, v in sorted(table.items())}
