@@ -33,6 +33,10 @@ EN = [
     ("Cannot exclude small pleural effusions.", {"Pleural Effusion": -1}),
     ("Findings suspicious for pulmonary edema.", {"Edema": -1}),
     ("No suspicious pulmonary nodules.", {"Lung Lesion": 0}),
+    # high-likelihood hedges assert, low ones negate (Panicek & Hricak 2016)
+    ("Probable left lower lobe pneumonia.", {"Pneumonia": 1}),
+    ("Opacity, most likely atelectasis.", {"Atelectasis": 1, "Lung Opacity": 1}),
+    ("Pneumonia is unlikely.", {"Pneumonia": 0}),
     # pseudo-negation and double negation
     ("No change in the small left pleural effusion.", {"Pleural Effusion": 1}),
     ("No interval change in cardiomegaly.", {"Cardiomegaly": 1}),

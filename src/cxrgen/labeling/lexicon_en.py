@@ -106,16 +106,16 @@ NEG_PRE = (
     r"resolution of", r"resolved", r"no evidence of", r"no signs? of", r"no xxxx of", r"rules out",
     r"ruled out", r"excluded?", r"denies", r"never", r"nor", r"neither", r"cannot see", r"there is no",
     r"removal of", r"interval removal of", r"clearing of", r"no longer", r"not (?:seen|identified|visualized)",
-    r"no radiographic evidence of", r"negative", r"no definite", r"without definite",
+    r"no radiographic evidence of", r"negative", r"no definite", r"unlikely", r"without definite",
     r"not definitely",
 )
 NEG_POST = (
     r"(?:(?:is|are|was|were|has|have) )?(?:not|no longer) (?:seen|identified|visualized|visible|present|appreciated|demonstrated|noted|evident|detected|definitely seen)",
     r"(?:(?:has|have) )?resolved", r"(?:(?:is|are) )?absent", r"(?:(?:has been|have been|is|are) )?(?:removed|excluded|ruled out)",
-    r"free", r"cleared",
+    r"free", r"cleared", r"(?:(?:is|are) )?(?:very |highly )?unlikely",
 )
 UNC_PRE = (
-    r"possible", r"possibly", r"probable", r"probably", r"likely", r"may (?:be|represent|reflect|indicate)",
+    r"possible", r"possibly", r"less likely", r"may (?:be|represent|reflect|indicate)",
     r"might", r"could (?:be|represent|reflect|indicate)", r"cannot (?:be )?(?:excluded?|ruled out|rule out)",
     r"can not (?:be )?(?:excluded?|ruled out|rule out)", r"cannot exclude", r"not (?:be )?excluded",
     r"difficult to (?:exclude|rule out)", r"suspicious (?:for|of)", r"concerning for", r"suspect\w*",
@@ -140,7 +140,12 @@ PSEUDO = (
     r"not cause", r"gram negative", r"not drain", r"no suspicious change",
     r"no definite change", r"(?:may|could) not be", r"without evidence of change",
 )
+# Hedges of high likelihood assert the finding: "probably", "likely", "most likely" mean about
+# 75% or more in the radiologists' certainty lexicon of Panicek & Hricak (AJR 2016, "How sure
+# are you, doctor?"); "possible", "may represent", "cannot exclude" (50% or less) stay uncertain,
+# and "unlikely" (under 10%) negates.
 POS_PRE = (
+    r"probable", r"probably", r"most likely", r"likely", r"highly suggestive of",
     r"not without", r"cannot rule it out", r"no absence of", r"not absent",
 )
 TERMINATORS = (

@@ -90,7 +90,7 @@ NEG_POST = (
     r"r[eé]solu\w*", r"exclu\w*", r"[eé]limin[eé]\w*",
 )
 UNC_PRE = (
-    r"possibles?", r"possiblement", r"probables?", r"probablement", r"suspicion (?:d[e'’] ?|de )",
+    r"possibles?", r"possiblement", r"suspicion (?:d[e'’] ?|de )",
     r"suspect\w*", r"[eé]voquant", r"[eé]vocat(?:eur|rice)s? (?:d[e'’] ?|de )", r"pouvant (?:correspondre|[eê]tre|traduire|[eé]voquer)\w*(?: (?:à|a|en rapport avec|un|une|des|d[e'’] ?))?",
     r"compatible\w* avec", r"en faveur (?:d[e'’] ?|de |du |des )", r"doute (?:sur )?", r"douteu\w+", r"[àa] [eé]liminer",
     r"ne pas m[eé]conna[iî]tre", r"sans pouvoir (?:exclure|[eé]liminer)", r"faisant (?:discuter|suspecter|[eé]voquer)",
@@ -100,14 +100,15 @@ UNC_PRE = (
 )
 UNC_POST = (
     r"[àa] confronter\w*", r"[àa] confirmer", r"[àa] v[eé]rifier", r"[àa] (?:re)?contr[oô]ler", r"[àa] surveiller",
-    r"possible", r"probable", r"\?", r"non exclu\w*", r"ne peut [eê]tre (?:exclu|[eé]limin[eé])\w*", r"[àa] [eé]liminer",
+    r"possible", r"\?", r"non exclu\w*", r"ne peut [eê]tre (?:exclu|[eé]limin[eé])\w*", r"[àa] [eé]liminer",
 )
 PSEUDO = (
     r"pas de (?:modification|changement|variation|majoration|aggravation|r[eé]gression) (?:d[e'’] ?|de |du |des? )?",
     r"sans (?:modification|changement|variation) (?:d[e'’] ?|de |du |des? )?", r"non seulement",
     r"r[eé]gression (?:partielle )?(?:d[e'’] ?|de |du |des? )", r"non (?:modifi|chang)\w*",
 )
-POS_PRE = (r"non sans", r"pas sans", r"pas d[e'’] ?absence (?:d[e'’] ?|de )", r"non absent\w*")
+# high-likelihood hedges assert the finding, as in English (Panicek & Hricak, AJR 2016)
+POS_PRE = (r"probables?", r"probablement", r"tr[eè]s probable\w*", r"non sans", r"pas sans", r"pas d[e'’] ?absence (?:d[e'’] ?|de )", r"non absent\w*")
 TERMINATORS = (
     r"mais", r"cependant", r"toutefois", r"par contre", r"en revanche", r"hormis", r"sauf", r"il s[e'’] ?y associe",
     r"associ[eé]\w*", r"avec", r"pr[eé]sence (?:d[e'’] ?|de )", r"qui", r"en rapport avec",
