@@ -120,7 +120,8 @@ def test_real_dicom(shared_data):
 
 def test_real_pngs_and_jpegs(shared_data):
     paths = sorted((shared_data / "misc_images").glob("*/*.[pj][np]g"))
-    assert len(paths) == 5
+    paths += sorted((shared_data / "iu_xray" / "images_sample").glob("*.png"))
+    assert len(paths) == 10
     for p in paths:
         out = load_image(p)
         assert out.ndim == 2 and out.dtype == np.float32 and 0.0 <= out.min() < out.max() <= 1.0
