@@ -21,10 +21,11 @@ from __future__ import annotations
 from cxrgen.labeling.lexicon import Lexicon
 
 MENTIONS = {
-    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"肺不扩张", r"盘状不张", r"不张") + (
+    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"肺不扩张", r"盘状不张", r"不张", r"肺(?:部|叶)?塌陷",
+                    r"塌陷") + (
         # machine-translation renderings of "atelectasis" in iu_xray_zh_mt (a- "without" +
         # -ectasis): not Chinese radiology words, but what models trained on that data write
-        r"无气肿", r"无气症", r"无气的", r"无气区域?", r"无气性", r"无渗漏", r"无张力",
+        r"无气肿", r"无气症", r"无气的", r"无气区域?", r"无气性", r"无渗漏", r"无张力", r"无气隙", r"无气孔",
     ),
     "cardiomegaly": (
         r"心脏?(?:影|轮廓|体积)?(?:明显|轻度|中度|重度|稍|略|轻微)?(?:增大|扩大|肿大|肥大|增宽)",
@@ -63,6 +64,8 @@ NORMAL_STATEMENTS = {
         r"心脏(?:的)?(?:大小|形态|轮廓)(?:和(?:形状|轮廓|纵[隔膈]))?(?:都|均|是|在|也)?(?:很)?(?:正常|在正常范围内)",
         r"心影(?:大小)?(?:正常|不大)", r"心脏不大", r"心(?:脏|影)(?:的)?(?:大小)?(?:并)?不大", r"心脏未见(?:增大|扩大)", r"心脏(?:大小)?(?:在)?正常(?:范围|大小)",
         r"心脏(?:大小)?处于正常上限",
+        # "slightly enlarged but within the normal range" is a normal heart
+        r"心(?:脏|影)[^。；;，,]{0,10}(?:增大|扩大|略大|大于正常)[^。；;]{0,6}但(?:仍|是)?(?:在|处于)正常(?:范围|上限)[内之]?",
     ),
 }
 
@@ -80,7 +83,7 @@ NEG_PRE = (
 )
 NEG_POST = (
     r"消失", r"已消失", r"已经?解决", r"已吸收", r"已经?消除", r"被排除", r"已排除", r"不明显", r"阴性", r"未见",
-    r"已经消退", r"已消退", r"已经吸收", r"得到解决", r"已得到解决", r"得到缓解",
+    r"已经消退", r"已消退", r"已经吸收", r"不存在", r"得到解决", r"已得到解决", r"得到缓解",
 )
 UNC_PRE = (
     r"可能", r"考虑", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
