@@ -144,7 +144,7 @@ LEXICON_FR = Lexicon(
     pos_pre=POS_PRE,
     terminators=TERMINATORS,
     # CASIA-CXR separates sentences with "/"; a slash between digits is a date
-    sentence_end=r"(?<!\d)[./](?!\d)|[;!\n]",
+    sentence_end=r"[;!\n]|[./](?<!\d[./])(?!\d)",
     anatomy=ANATOMY,
     modifiers=MODIFIERS,
     source="CASIA-CXR report vocabulary, SFR/SIT thoracic lexicon, French negation and hedging forms",
