@@ -4,9 +4,10 @@ Design (NegEx, Chapman et al. 2001; NegBio, Peng et al. 2018; the CheXpert label
 al. 2019, without its dependency parser):
 
 1. The report is cut into sentences (``Lexicon.sentence_end``); no trigger reaches past one.
-2. All mention patterns are compiled into ONE regular expression of named groups, all trigger
-   patterns into another, once per labeler: labelling a report is two ``finditer`` passes per
-   sentence, no per-report compilation (the speed goal of issue 4: >= 2,000 reports/s).
+2. All mention patterns are compiled into ONE alternation, all trigger patterns into another,
+   once per labeler (:class:`_Matcher`): labelling a report is three ``finditer`` passes over
+   it (sentences, mentions, triggers), no per-report compilation (the speed goal of issue 4:
+   >= 2,000 reports/s on one core).
 3. A mention takes the status of the *nearest* pre-trigger within ``pre_scope`` characters
    before it, unless a scope terminator ("but", "however") lies between; a pseudo-trigger
    ("no change in") or a double negation ("not without") nearest to it makes it positive.
