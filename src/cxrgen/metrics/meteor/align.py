@@ -332,27 +332,29 @@ _CHUNK = 1 << 64
 _SCORE = 1 << 128
 
 
-def _search_entry(m: Match):
-    """A candidate with what the search needs precomputed: spans as bit masks, the key change of
-    taking it (METEOR's truncated weighted count: w = 1 exact, 1/2 otherwise, and for an integer
-    total t, int(t + n * 0.5) == t + n // 2), its hyp start, the new positions, its distance."""
+def _search_entry(m: Match, n_hyp: int):
+    """A candidate with what the search needs precomputed: its words as one bit mask (hypothesis
+    bits, then reference bits above ``n_hyp``), the key change of taking it (METEOR's truncated
+    weighted count: w = 1 exact, 1/2 otherwise, and for an integer total t,
+    int(t + n * 0.5) == t + n // 2), its hyp start, the new positions, its distance."""
     j, rl, i, hl, mod = m
     if SEARCH_WEIGHTS[mod] == 1.0:
         gain = hl + rl
     else:
         gain = hl // 2 + rl // 2
-    return (((1 << rl) - 1) << j, ((1 << hl) - 1) << i, -gain * _SCORE, i, j + rl, i + hl,
-            abs(j - i), m)
+    span = (((1 << rl) - 1) << (j + n_hyp)) | (((1 << hl) - 1) << i)
+    return (span, -gain * _SCORE, i, j + rl, i + hl, abs(j - i), m)
 
 
 def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
     """The best set of non-overlapping matches, as METEOR 1.5's ``Aligner.resolve`` finds it."""
     fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
-    entries = [[_search_entry(m) for m in cands] for cands in per_ref]
-    fixed_entries = [None if m is None else _search_entry(m) for m in fixed]
-    # path: (key, idx, last_end, used_h, used_r, chosen), ``chosen`` a linked list (match, rest).
-    # A stable sort on the key is METEOR's PARTIAL_COMPARE_TOTAL ordering of partial alignments.
-    paths = [(0, 0, -1, used_h0, used_r0, None)]
+    entries = [[_search_entry(m, n_hyp) for m in cands] for cands in per_ref]
+    fixed_entries = [None if m is None else _search_entry(m, n_hyp) for m in fixed]
+    # path: (key, idx, last_end, used, chosen): ``used`` has a bit per hypothesis word then per
+    # reference word, ``chosen`` is a linked list (match, rest). A stable sort on the key is
+    # METEOR's PARTIAL_COMPARE_TOTAL ordering of partial alignments.
+    paths = [(0, 0, -1, used_h0 | (used_r0 << n_hyp), None)]
     key = _SORT_KEY
     chunk = _CHUNK
     for current in range(n_ref):
@@ -362,31 +364,30 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
                 del paths[beam:]
         nxt = []
         add = nxt.append
-        bit = 1 << current
+        bit = 1 << (current + n_hyp)
         cands = entries[current]
         for path in paths:
-            k, idx, last_end, uh, ur, chosen = path
-            if ur & bit:
+            k, idx, last_end, used, chosen = path
+            if used & bit:
                 if current < idx:
                     add(path)
                     continue
                 e = fixed_entries[idx]
                 if e is None:
                     continue  # METEOR drops such a path
-                if last_end != -1 and e[3] != last_end:
+                if last_end != -1 and e[2] != last_end:
                     k += chunk
-                add((k + e[2] + e[6], e[4], e[5], uh, ur, chosen))
+                add((k + e[1] + e[5], e[3], e[4], used, chosen))
                 continue
             kc = k + chunk if last_end != -1 else k  # key of a new chunk
-            for e in cands:
-                if ur & e[0] or uh & e[1]:
+            for span, gain, start, idx2, end, dist, m in cands:
+                if used & span:
                     continue
-                add(((kc if e[3] != last_end else k) + e[2], e[4], e[5], uh | e[1], ur | e[0],
-                     (e[7], chosen)))
+                add(((kc if start != last_end else k) + gain, idx2, end, used | span, (m, chosen)))
                 # METEOR adds this candidate's distance to the *skipping* alternative
-                k += e[6]
-                kc += e[6]
-            add((kc, idx + 1, -1, uh, ur, chosen))
+                k += dist
+                kc += dist
+            add((kc, idx + 1, -1, used, chosen))
         if not nxt:
             paths.sort(key=key)
             nxt.append(paths[0])
@@ -398,7 +399,7 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
     paths.sort(key=key)
     best = paths[0]
     chosen = [m for m in fixed if m is not None]
-    node = best[5]
+    node = best[4]
     while node is not None:
         chosen.append(node[0])
         node = node[1]

@@ -192,6 +192,8 @@ class MeteorScorer:
     def report_row(self, hyp_text: str, ref_texts: Sequence[str]) -> np.ndarray:
         """Statistics of a report: its best reference, as ``MeteorScorer.getMeteorStats``."""
         hyp = self.tokens(hyp_text.replace("|||", ""))
+        if len(ref_texts) == 1:
+            return self.row(hyp, self.tokens(ref_texts[0]))
         best_row, best_score = None, -1.0
         for ref_text in ref_texts:
             row = self.row(hyp, self.tokens(ref_text))
