@@ -70,3 +70,19 @@ EN_PER_CLASS_F1 = {"Atelectasis": 0.91, "Cardiomegaly": 0.95, "Effusion": 0.92, 
 FR_RECALL = {"Cardiomegaly": 0.98, "Mass": 0.99, "Effusion": 0.99, "Pneumonia": 0.95, "Pneumothorax": 0.99}
 ZH_MICRO_F1 = 0.79
 ZH_MACRO_F1 = 0.745
+
+
+def test_parity_with_chexpert_labeler_samples(shared_data):
+    """The CheXpert labeler's own sample reports and its output (chexpert_labeler_samples/):
+    every cell of the 4 x 14 table agrees (1, 0, -1 and not mentioned)."""
+    import csv
+
+    path = shared_data / "chexpert_labeler_samples" / "labeled_reports.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4
+    labeler = get_labeler("en")
+    for row in rows:
+        got = labeler.label(row["Reports"], "chexpert")
+        expected = {k: None if v == "" else int(float(v)) for k, v in row.items() if k != "Reports"}
+        assert got == expected, row["Reports"]
