@@ -24,7 +24,7 @@ from cxrgen.errors import InputError
 
 _WRAPPERS = ("state_dict", "model", "model_state_dict", "net")
 # torchvision < 0.4 DenseNet names ("denselayer1.norm.1.weight"); torchvision remaps them the same way.
-_OLD_DENSENET = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$")
+_OLD_DENSENET = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$")
 
 
 @dataclass
