@@ -8,7 +8,8 @@
 """
 
 from cxrgen.metrics.meteor.metric import Meteor
-from cxrgen.metrics.meteor.resources import build_index, load_resources
+from cxrgen.metrics.meteor.resources import build_index, load_resources, resources_available
 from cxrgen.metrics.meteor.scorer import MeteorScorer, aggregate_rows, compute_scores
 
-__all__ = ["Meteor", "MeteorScorer", "aggregate_rows", "build_index", "compute_scores", "load_resources"]
+__all__ = ["Meteor", "MeteorScorer", "aggregate_rows", "build_index", "compute_scores", "load_resources",
+           "resources_available"]

@@ -327,6 +327,18 @@ def _index_ready(folder: Path) -> bool:
         return False
 
 
+def resources_available() -> tuple[bool, str]:
+    """Whether METEOR can run here: the index is cached or its sources can be found (then the
+    first use builds the index). Returns ``(ok, reason)``, the reason saying how to fix it."""
+    if _index_ready(cache_dir()):
+        return True, f"index in {cache_dir()}"
+    try:
+        jar, para = find_sources()
+    except ConfigError as exc:
+        return False, str(exc)
+    return True, f"index will be built from {jar.parent}"
+
+
 @lru_cache(maxsize=4)
 def load_resources(lang: str = "en", auto_build: bool = True) -> MeteorResources:
     """The resources of ``lang`` ("en": all four stages; "fr": function words only — the French
