@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cxrgen.errors import InputError
+from cxrgen.errors import ConfigError, InputError
 from cxrgen.text.vocab import Vocab
 
 REPORTS = [
@@ -18,21 +18,21 @@ REPORTS = [
 
 
 def test_threshold_and_order():
-    v = Vocab.build(REPORTS, min_freq=2)
+    v = Vocab.build(REPORTS, min_freq=2, tokenizer_name="whitespace")
     # counts: the 5, . 5, heart 2, is 2, lungs 2, are 2, clear 2; ties alphabetical
     assert v.itos == ["<pad>", "<bos>", "<eos>", "<unk>", ".", "the", "are", "clear", "heart", "is", "lungs"]
-    assert len(Vocab.build(REPORTS, min_freq=1)) == 4 + 11
-    assert Vocab.build(REPORTS, min_freq=6).itos == ["<pad>", "<bos>", "<eos>", "<unk>"]
+    assert len(Vocab.build(REPORTS, min_freq=1, tokenizer_name="whitespace")) == 4 + 11
+    assert Vocab.build(REPORTS, min_freq=6, tokenizer_name="whitespace").itos == ["<pad>", "<bos>", "<eos>", "<unk>"]
 
 
 def test_special_ids_are_distinct():
-    v = Vocab.build(REPORTS, min_freq=1)
+    v = Vocab.build(REPORTS, min_freq=1, tokenizer_name="whitespace")
     ids = [v.pad_id, v.bos_id, v.eos_id, v.unk_id]
     assert ids == [0, 1, 2, 3] and len(set(ids)) == 4  # never R2Gen's bos = eos = pad = 0
 
 
 def test_encode_decode_round_trip():
-    v = Vocab.build(REPORTS, min_freq=2)
+    v = Vocab.build(REPORTS, min_freq=2, tokenizer_name="whitespace")
     ids = v.encode("the heart is enlarged .", add_special=True)
     assert ids == [1, 5, 8, 9, 3, 4, 2]  # enlarged seen once -> unk
     assert v.decode(ids) == "the heart is <unk> ."
@@ -62,8 +62,22 @@ def test_chinese_joined_without_spaces():
 
 
 def test_french_accents_kept():
-    v = Vocab.build(["épanchement pleural gauche", "pas d' épanchement"], min_freq=1, lang="fr")
-    assert v.decode(v.encode("pas d' épanchement pleural")) == "pas d' épanchement pleural"
+    v = Vocab.build(["Épanchement pleural gauche.", "Pas d'épanchement."], min_freq=1, lang="fr")
+    assert v.tokenizer_name == "fr"  # the language's default tokenizer (cxrgen.text.tokenize)
+    assert v.decode(v.encode("pas d'épanchement pleural")) == "pas d' épanchement pleural"
+
+
+def test_default_tokenizers_per_language():
+    en = Vocab.build(REPORTS, min_freq=1)
+    assert en.tokenizer_name == "ptb" and "." not in en  # the PTB tokenizer drops punctuation
+    zh = Vocab.build(["双肺纹理清晰。", "心影不大。"], min_freq=1, lang="zh")
+    assert zh.tokenizer_name == "zh-jieba"
+    assert zh.decode(zh.encode("心影不大")) == "心影不大"
+    assert Vocab.from_dict(zh.to_dict()).encode("心影不大") == zh.encode("心影不大")
+    custom = Vocab.build(REPORTS, tokenizer=str.split, tokenizer_name="sentences+ptb", min_freq=1)
+    with pytest.raises(ConfigError, match="pass the tokenizer callable as tokenizer="):
+        Vocab.from_dict(custom.to_dict())
+    assert Vocab.from_dict(custom.to_dict(), tokenizer=str.split) == custom
 
 
 def test_bad_words_refused():

@@ -11,9 +11,13 @@ special-case it), every special token here has its own id:
 Words are ordered by decreasing frequency then alphabetically, so a vocabulary built twice from the
 same reports is identical (no dependence on dict or set order).
 
-The tokenizer is an explicit argument (a callable ``str -> list[str]``) and its *name* is stored
-with the vocabulary, so a checkpoint knows how its text was split. ``decode`` joins words with a
-space, except for Chinese (``lang="zh"``), which is joined without spaces.
+The tokenizer is a callable ``str -> list[str]`` and its *name* is stored with the vocabulary, so a
+checkpoint knows how its text was split. By default it is the language's tokenizer of
+:mod:`cxrgen.text.tokenize` (``ptb`` for English, ``fr``, ``zh-jieba``), which drops punctuation;
+report generation usually wants sentence ends kept as tokens, which the training code does with a
+sentence-aware wrapper passed as ``tokenizer=`` (its name is then not resolvable here, so
+``from_dict`` needs ``tokenizer=`` again). ``decode`` joins words with a space, except for Chinese
+(``lang="zh"``), which is joined without spaces.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ class Vocab:
             seen.add(w)
         self.itos: list[str] = list(SPECIALS) + list(words)
         self.stoi: dict[str, int] = {w: i for i, w in enumerate(self.itos)}
-        self.tokenizer: Tokenizer = tokenizer or whitespace_tokenizer
+        self.tokenizer: Tokenizer = tokenizer or _resolve_tokenizer(tokenizer_name)
         self.tokenizer_name = tokenizer_name
         self.lang = lang
         self.min_freq = min_freq
@@ -87,10 +91,18 @@ class Vocab:
         """Count the tokens of ``reports`` and keep those seen at least ``min_freq`` times.
 
         ``min_freq=3`` is R2Gen's IU X-Ray setting (10 for MIMIC-CXR, see ``R2GEN_THRESHOLD``).
+        Without ``tokenizer``, the one named ``tokenizer_name`` in :mod:`cxrgen.text.tokenize` is
+        used, or the language's default.
         """
         if min_freq < 1:
             raise ConfigError(f"min_freq must be >= 1, got {min_freq}")
-        tok = tokenizer or whitespace_tokenizer
+        if tokenizer is None:
+            if tokenizer_name is None:
+                from cxrgen.text.tokenize import default_tokenizer_name
+
+                tokenizer_name = default_tokenizer_name(lang)
+            tokenizer = _resolve_tokenizer(tokenizer_name)
+        tok = tokenizer
         name = tokenizer_name or getattr(tok, "name", None) or getattr(tok, "__name__", "custom")
         counts: Counter[str] = Counter()
         for report in reports:
@@ -199,11 +211,13 @@ class Vocab:
 def _resolve_tokenizer(name: str) -> Tokenizer:
     if name == "whitespace":
         return whitespace_tokenizer
+    from cxrgen.errors import UnknownNameError
+    from cxrgen.text.tokenize import get_tokenizer
+
     try:
-        from cxrgen.text import tokenize as _tokenize_module
-    except ImportError:
+        return get_tokenizer(name)
+    except UnknownNameError as exc:
         raise ConfigError(
-            f"the vocabulary was built with tokenizer {name!r}, but cxrgen.text.tokenize is not available; "
-            "pass tokenizer= to Vocab.from_dict"
+            f"the vocabulary's tokenizer {name!r} is not one of cxrgen.text.tokenize ({exc}); "
+            "pass the tokenizer callable as tokenizer="
         ) from None
-    return _tokenize_module.get_tokenizer(name)
