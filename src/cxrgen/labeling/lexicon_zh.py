@@ -42,7 +42,9 @@ MENTIONS = {
     "nodule": (r"结节(?![状性样]|密度|形态|影)", r"结节影"),
     "pneumonia": (r"肺炎", r"肺部?感染", r"支气管肺炎", r"肺部?炎症", r"感染性(?:病变|过程|疾病)"),
     "pneumothorax": (r"气胸", r"液气胸"),
-    "consolidation": (r"实变", r"固结", r"空隙合并", r"空腔合并", r"气腔合并", r"巩固"),
+    "consolidation": (r"实变", r"固结", r"空隙合并", r"空腔合并", r"气腔合并", r"巩固",
+                      # machine translation of "(focal / lobar) consolidation" as 合并 ("merge")
+                      r"局灶性(?:的)?(?:肺泡|气隙|空隙|空腔|肺部)?合并", r"(?:肺|叶)合并(?!症)"),
     "edema": (r"水肿",),
     "emphysema": (r"肺气肿", r"气肿"),
     "fibrosis": (r"纤维化", r"纤维变性", r"纤维性变"),
@@ -89,12 +91,13 @@ UNC_PRE = (
     r"可能", r"考虑", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
     r"倾向", r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕", r"建议排除",
 )
-UNC_POST = (r"可能", r"待排", r"不除外", r"可能性大", r"不能排除", r"？", r"\?", r"待查", r"可疑")
+UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑")
 PSEUDO = (
     r"无明显变化", r"无变化", r"没有变化", r"未见变化", r"较前无变化", r"无明显改变", r"没有改变", r"未见明显变化",
     r"无明显增减", r"不仅", r"保持不变", r"不变", r"没有新的", r"无新的",
 )
-POS_PRE = (r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
+# high-likelihood hedges assert, as in English (Panicek & Hricak 2016); plain 可能 stays uncertain
+POS_PRE = (r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
 TERMINATORS = (
     r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴", r"只是", r"只有", r"仅有", r"但有",
 )
