@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from cxrgen.metrics.base import Metric, register_metric
-from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams, DocCounts, lookup, rekey
+from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams
 
 # pycocoevalcap bleu_scorer.compute_score: "so that if guess is 0 still return 0"
 TINY = 1e-15
@@ -67,26 +67,29 @@ class Bleu(Metric):
         rows = np.zeros((n_reports, 2 + 2 * MAX_N), dtype=np.float64)
         if n_reports == 0:
             return rows
-        flat_refs = [r for rs in refs for r in rs]
-        ref_report = np.repeat(np.arange(n_reports), [len(rs) for rs in refs])
-        corpus = CorpusNgrams(list(hyps) + flat_refs)
-        doc_to_report = np.concatenate([np.arange(n_reports), ref_report])
+        nrefs = np.array([len(rs) for rs in refs], dtype=np.int64)
+        first_ref = np.cumsum(nrefs) - nrefs  # index of each report's first reference
+        corpus = CorpusNgrams(list(hyps) + [r for rs in refs for r in rs])
+        hyp_doc = corpus.doc_index[:n_reports]
+        ref_doc = corpus.doc_index[n_reports:]
         testlen = corpus.lengths[:n_reports]
         ref_lengths = corpus.lengths[n_reports:].tolist()
         rows[:, _TESTLEN] = testlen
-        pos = 0
-        for i, rs in enumerate(refs):
-            rows[i, _REFLEN] = _closest_reflen(ref_lengths[pos:pos + len(rs)], int(testlen[i]))
-            pos += len(rs)
-        for k, counts in enumerate(corpus.orders):
-            is_hyp = counts.docs < n_reports  # hypotheses are documents 0..N-1
-            hyp_keys, hyp_counts = counts.keys[is_hyp], counts.counts[is_hyp]
-            refs_only = DocCounts(counts.keys[~is_hyp], counts.counts[~is_hyp], counts.modulus)
-            max_keys, max_counts = rekey(refs_only, doc_to_report)  # max count over references
-            clipped = np.minimum(hyp_counts, lookup(hyp_keys, max_keys, max_counts))
-            rows[:, _CORRECT.start + k] = np.bincount(
-                hyp_keys // counts.modulus, weights=clipped, minlength=n_reports
-            )
+        for i in range(n_reports):
+            begin = int(first_ref[i])
+            rows[i, _REFLEN] = _closest_reflen(ref_lengths[begin:begin + nrefs[i]], int(testlen[i]))
+        for k, order in enumerate(corpus.orders):
+            report, entry = order.expand(hyp_doc)  # every n-gram of every hypothesis
+            codes, hyp_counts = order.codes[entry], order.counts[entry]
+            max_ref = np.zeros(len(entry), dtype=np.int64)  # its maximum count over references
+            for j in range(int(nrefs.max())):
+                has = nrefs > j
+                doc_j = ref_doc[np.where(has, first_ref + j, 0)]
+                found_at, found = order.find(doc_j[report], codes)
+                found &= has[report]
+                max_ref = np.maximum(max_ref, np.where(found, order.counts[found_at], 0))
+            clipped = np.minimum(hyp_counts, max_ref)
+            rows[:, _CORRECT.start + k] = np.bincount(report, weights=clipped, minlength=n_reports)
             rows[:, _GUESS.start + k] = np.maximum(0, testlen - k)
         return rows
 

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from cxrgen.metrics.base import Metric, register_metric
-from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams, compact, unique_counts, lookup
+from cxrgen.metrics.ngrams import MAX_N, CorpusNgrams, compact, unique_counts
 
 SIGMA = 6.0  # pycocoevalcap Cider(sigma=6.0), the CIDEr-D setting of Vedantam et al.
 SCALE = 10.0  # "multiply score by 10" in pycocoevalcap, to bring CIDEr-D near CIDEr's range
@@ -45,45 +45,50 @@ class CiderD(Metric):
         if n_reports == 0:
             return np.zeros((0, 1), dtype=np.float64)
         nrefs = np.array([len(rs) for rs in refs], dtype=np.int64)
-        flat_refs = [r for rs in refs for r in rs]
+        first_ref = np.cumsum(nrefs) - nrefs  # index of each report's first reference
         ref_report = np.repeat(np.arange(n_reports), nrefs)
-        first_ref = n_reports + np.concatenate([[0], np.cumsum(nrefs)[:-1]])  # doc id of ref 0
-        corpus = CorpusNgrams(list(hyps) + flat_refs)
-        n_docs = corpus.n_docs
+        corpus = CorpusNgrams(list(hyps) + [r for rs in refs for r in rs])
+        hyp_doc = corpus.doc_index[:n_reports]
+        ref_doc = corpus.doc_index[n_reports:]
         # the reference's "length" is the number of bigrams (counts2vec adds term_freq when n == 1)
         bigrams = np.maximum(corpus.lengths - 1, 0).astype(np.float64)
         log_n = math.log(float(n_reports))
+        single = bool(np.all(nrefs == 1))
+        uses = np.bincount(ref_doc, minlength=corpus.n_distinct)  # reports referring to each doc
 
         total = np.zeros(n_reports)
-        for counts in corpus.orders:
-            docs, codes, modulus = counts.docs, counts.codes, counts.modulus
-            dense, n_codes = compact(codes)  # n-gram codes renumbered 0..n_codes-1
-            is_ref = docs >= n_reports
-            # document frequency: number of reports whose references contain the n-gram
-            report_codes, _ = unique_counts(ref_report[docs[is_ref] - n_reports] * n_codes + dense[is_ref])
-            df = np.bincount(report_codes % n_codes, minlength=n_codes)
+        for order in corpus.orders:
+            dense, n_codes = compact(order.codes)  # n-gram codes renumbered 0..n_codes-1
+            # document frequency: the number of reports whose references contain the n-gram
+            if single:
+                df = np.bincount(dense, weights=uses[order.docs], minlength=n_codes)
+            else:
+                row, entry = order.expand(ref_doc)
+                pairs, _ = unique_counts(ref_report[row] * n_codes + dense[entry])
+                df = np.bincount(pairs % n_codes, minlength=n_codes)
             idf = log_n - np.log(np.maximum(1.0, df))
-            weight = counts.counts * idf[dense]  # tf * idf of every (document, n-gram)
-            norm = np.sqrt(np.bincount(docs, weights=weight * weight, minlength=n_docs))
+            weight = order.counts * idf[dense]  # tf * idf of every (distinct document, n-gram)
+            norm = np.sqrt(np.bincount(order.docs, weights=weight * weight, minlength=corpus.n_distinct))
 
-            hyp = ~is_ref
-            hyp_report, hyp_codes, hyp_weight = docs[hyp], codes[hyp], weight[hyp]
+            report, entry = order.expand(hyp_doc)  # every n-gram of every hypothesis
+            codes, hyp_weight = order.codes[entry], weight[entry]
+            norm_h = norm[hyp_doc]
             for j in range(int(nrefs.max())):
-                has_ref = nrefs > j
-                ref_doc = np.where(has_ref, first_ref + j, 0)
-                ref_weight = lookup(ref_doc[hyp_report] * modulus + hyp_codes, counts.keys, weight)
-                ref_weight = np.where(has_ref[hyp_report], ref_weight, 0.0)
+                has = nrefs > j
+                ref_j = np.where(has, first_ref + j, 0)
+                doc_j = ref_doc[ref_j]
+                found_at, found = order.find(doc_j[report], codes)
+                ref_weight = np.where(found & has[report], weight[found_at], 0.0)
                 # clipped numerator: min(hyp, ref) * ref  (vrama91's clipping in pycocoevalcap)
                 dot = np.bincount(
-                    hyp_report, weights=np.minimum(hyp_weight, ref_weight) * ref_weight,
-                    minlength=n_reports,
+                    report, weights=np.minimum(hyp_weight, ref_weight) * ref_weight, minlength=n_reports
                 )
-                norm_h, norm_r = norm[:n_reports], norm[ref_doc]
+                norm_r = norm[doc_j]
                 both = (norm_h != 0) & (norm_r != 0)
                 val = np.where(both, dot / np.where(both, norm_h * norm_r, 1.0), dot)
-                delta = bigrams[:n_reports] - bigrams[ref_doc]
+                delta = bigrams[:n_reports] - bigrams[n_reports + ref_j]
                 penalty = np.exp(-(delta**2) / (2 * SIGMA**2))
-                total += np.where(has_ref, val * penalty, 0.0)
+                total += np.where(has, val * penalty, 0.0)
         return (total / MAX_N / nrefs * SCALE)[:, None]
 
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:

@@ -1,15 +1,18 @@
 """N-gram statistics of a whole corpus at once, in NumPy, shared by BLEU and CIDEr-D.
 
 Both references count the n-grams (n = 1..4) of whitespace-split tokens in a Python dict per
-sentence (pycocoevalcap ``bleu_scorer.precook`` / ``cider_scorer.precook``). Here every
-document (hypotheses and references together) is encoded once:
+sentence (pycocoevalcap ``bleu_scorer.precook`` / ``cider_scorer.precook``). Here:
 
-* tokens become integer ids;
-* the n-gram starting at position p gets an integer code, built order by order:
-  ``code_n(p) = code_{n-1}(p) * V + token(p + n - 1)``; when ``doc * code`` could overflow
-  int64 (vocabularies of tens of thousands of words), the codes are renumbered first;
-* per-document counts come from one sort of the ``doc * bound + code`` keys per order, and
-  matching a hypothesis against its reference is a ``searchsorted`` over sorted keys.
+* identical documents are counted once (generated reports repeat a lot, and every reference is
+  usually also compared with several systems): ``doc_index`` maps each document to its
+  distinct document;
+* tokens become integer ids, and the n-gram starting at position p gets an integer code, built
+  order by order: ``code_n(p) = code_{n-1}(p) * V + token(p + n - 1)``; when
+  ``doc * code`` could overflow int64 (vocabularies of tens of thousands of words), the codes
+  are renumbered first;
+* per distinct document, counts come from one sort of the ``doc * modulus + code`` keys per
+  order; the entries of a document are a contiguous run of those sorted keys, and looking up a
+  hypothesis n-gram in its reference is a ``searchsorted``.
 
 This gives the same counts as the references' dicts, in a handful of vectorised passes.
 """
@@ -23,24 +26,7 @@ from typing import Sequence
 import numpy as np
 
 MAX_N = 4
-_LIMIT = 2**62  # keys doc * bound + code stay below this (int64)
-
-
-@dataclass
-class DocCounts:
-    """Counts of one n-gram order: sorted unique keys ``doc * modulus + code`` and their counts."""
-
-    keys: np.ndarray  # (U,) int64, sorted
-    counts: np.ndarray  # (U,) int64
-    modulus: int  # codes are < modulus (not necessarily dense)
-
-    @property
-    def docs(self) -> np.ndarray:
-        return self.keys // self.modulus
-
-    @property
-    def codes(self) -> np.ndarray:
-        return self.keys % self.modulus
+_LIMIT = 2**62  # keys doc * modulus + code stay below this (int64)
 
 
 def compact(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -68,22 +54,70 @@ def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s[starts], np.diff(np.r_[starts, len(s)])
 
 
+@dataclass
+class OrderCounts:
+    """Counts of one n-gram order over the distinct documents.
+
+    ``keys`` (sorted) are ``doc * modulus + code``; the entries of distinct document ``u`` are
+    ``keys[start[u]:start[u + 1]]``.
+    """
+
+    keys: np.ndarray  # (E,) int64, sorted
+    counts: np.ndarray  # (E,) int64
+    modulus: int  # codes are < modulus (not necessarily dense)
+    start: np.ndarray  # (U + 1,) int64
+
+    @property
+    def docs(self) -> np.ndarray:
+        return self.keys // self.modulus
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.keys % self.modulus
+
+    def expand(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Entries of the given distinct documents, one run per element of ``docs``:
+        ``(row, entry)`` where ``row`` indexes ``docs`` and ``entry`` indexes ``keys``."""
+        begin = self.start[docs]
+        sizes = self.start[docs + 1] - begin
+        total = int(sizes.sum())
+        row = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+        offsets = np.cumsum(sizes) - sizes
+        entry = np.arange(total, dtype=np.int64) - np.repeat(offsets - begin, sizes)
+        return row, entry
+
+    def find(self, docs: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(entry, found)``: where ``(doc, code)`` is in ``keys`` (entry is only meaningful
+        where ``found``)."""
+        wanted = docs * self.modulus + codes
+        if len(self.keys) == 0:
+            return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+        entry = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return entry, self.keys[entry] == wanted
+
+
 class CorpusNgrams:
     """Encoded n-grams of a list of token lists (documents)."""
 
     def __init__(self, docs: Sequence[Sequence[str]], max_n: int = MAX_N):
-        self.n_docs = len(docs)
-        self.lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-        tokens = list(chain.from_iterable(docs))
+        distinct: dict[tuple[str, ...], int] = {}
+        self.doc_index = np.fromiter(
+            (distinct.setdefault(tuple(d), len(distinct)) for d in docs), dtype=np.int64, count=len(docs)
+        )
+        unique_docs = list(distinct)
+        self.n_distinct = n_docs = len(unique_docs)
+        lengths = np.fromiter((len(d) for d in unique_docs), dtype=np.int64, count=n_docs)
+        self.lengths = lengths[self.doc_index]  # per original document
+
+        tokens = list(chain.from_iterable(unique_docs))
         vocab = {tok: i for i, tok in enumerate(set(tokens))}
         ids = np.array(list(map(vocab.__getitem__, tokens)), dtype=np.int64)
         v = max(len(vocab), 1)
-        doc_of = np.repeat(np.arange(self.n_docs, dtype=np.int64), self.lengths)
-        ends = np.cumsum(self.lengths)
-        end_of = np.repeat(ends, self.lengths)  # (L,) one past the last position of the doc
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        end_of = np.repeat(np.cumsum(lengths), lengths)  # one past the last position of the doc
         pos = np.arange(len(ids), dtype=np.int64)
 
-        self.orders: list[DocCounts] = []
+        self.orders: list[OrderCounts] = []
         code = ids  # code of the n-gram starting at each position (n = 1: the token id)
         bound = v  # codes are < bound
         for n in range(1, max_n + 1):
@@ -91,35 +125,12 @@ class CorpusNgrams:
             p = pos[valid]
             if n > 1:
                 prev = code[valid]
-                if bound * v * max(self.n_docs, 1) >= _LIMIT:  # would overflow: renumber first
+                if bound * v * max(n_docs, 1) >= _LIMIT:  # would overflow: renumber first
                     prev, bound = compact(prev)
                     bound = max(bound, 1)
                 code = np.full(len(ids), -1, dtype=np.int64)
                 code[p] = prev * v + ids[p + n - 1]
                 bound *= v
             keys, counts = unique_counts(doc_of[p] * bound + code[p])
-            self.orders.append(DocCounts(keys, counts, bound))
-
-
-def lookup(keys: np.ndarray, table_keys: np.ndarray, table_values: np.ndarray) -> np.ndarray:
-    """``table_values`` at ``keys`` (0 where a key is absent); ``table_keys`` sorted."""
-    if len(table_keys) == 0:
-        return np.zeros(len(keys), dtype=table_values.dtype)
-    idx = np.searchsorted(table_keys, keys)
-    idx_c = np.minimum(idx, len(table_keys) - 1)
-    found = table_keys[idx_c] == keys
-    return np.where(found, table_values[idx_c], 0)
-
-
-def rekey(counts: DocCounts, doc_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keys of ``counts`` with documents renumbered by ``doc_map`` (e.g. doc -> report),
-    sorted, with the *maximum* count where several documents map to one key."""
-    keys = doc_map[counts.docs] * counts.modulus + counts.codes
-    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):  # one reference each: nothing to merge
-        return keys, counts.counts
-    order = np.argsort(keys, kind="stable")
-    keys, values = keys[order], counts.counts[order]
-    if len(keys) == 0:
-        return keys, values
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[starts], np.maximum.reduceat(values, starts)
+            start = np.searchsorted(keys, np.arange(n_docs + 1, dtype=np.int64) * bound)
+            self.orders.append(OrderCounts(keys, counts, bound, start))
