@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from .conftest import REPO, USERS
+from .conftest import FAST_HASH, REPO, USERS
 from .fixtures import dicom_bytes, png_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,7 +37,7 @@ def live_server(tmp_path, drafter):
     from cxrgen.serve.app import create_app
     from cxrgen.serve.settings import Settings
 
-    app = create_app(Settings(data_dir=tmp_path / "serve", bootstrap_users=USERS), drafter=drafter)
+    app = create_app(Settings(data_dir=tmp_path / "serve", bootstrap_users=USERS, **FAST_HASH), drafter=drafter)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -51,7 +51,7 @@ class ReportEdit(BaseModel):
 # ----------------------------------------------------------------------------- auth and users
 @router.post("/auth/login", tags=["auth"])
 def login(body: LoginIn, request: Request, db: Session = Depends(get_db)):
-    user = authenticate(db, body.username, body.password)
+    user = authenticate(db, body.username, body.password, request.app.state.passwords)
     if user is None:
         audit.record(db, None, "login_failed", attempted=body.username[:64])
         db.commit()
@@ -80,12 +80,13 @@ def list_users(_: User = Depends(require("manage_users")), db: Session = Depends
 
 
 @router.post("/users", tags=["auth"], status_code=201)
-def add_user(body: UserIn, admin: User = Depends(require("manage_users")),
+def add_user(body: UserIn, request: Request, admin: User = Depends(require("manage_users")),
              db: Session = Depends(get_db)):
     if body.role not in ROLES:
         raise HTTPException(400, f"unknown role {body.role!r}; valid roles: {', '.join(ROLES)}")
     try:
-        user = create_user(db, body.username, body.password, body.role)
+        user = create_user(db, body.username, body.password, body.role,
+                           request.app.state.passwords)
     except InputError as exc:
         raise HTTPException(409 if "already exists" in str(exc) else 400, str(exc)) from None
     audit.record(db, admin, "user_created", username=user.username, role=user.role)

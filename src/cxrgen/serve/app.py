@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from cxrgen import __version__
 from cxrgen.errors import ConfigError, InputError
 from cxrgen.serve import api, eval_api
-from cxrgen.serve.auth import create_user
+from cxrgen.serve.auth import Passwords, create_user
 from cxrgen.serve.db.models import User
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
 from cxrgen.serve.dicom_safety import install_log_redaction
@@ -97,10 +97,11 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_db_url)
     upgrade(engine)
     sessionmaker = make_sessionmaker(engine)
+    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     with sessionmaker() as db:
         for username, password, role in settings.bootstrap_users:
             if not db.scalar(select(User).where(User.username == username)):
-                create_user(db, username, password, role)
+                create_user(db, username, password, role, passwords)
         db.commit()
     metrics = ServiceMetrics()
     store = ContentStore(settings.storage_dir)
@@ -119,6 +120,7 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
                   description="Draft chest X-ray reports, edit and sign them; human evaluation.")
     app.state.settings, app.state.engine, app.state.sessionmaker = settings, engine, sessionmaker
     app.state.store, app.state.runner, app.state.metrics = store, runner, metrics
+    app.state.passwords = passwords
 
     @app.middleware("http")
     async def measure(request: Request, call_next):

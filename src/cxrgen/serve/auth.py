@@ -1,7 +1,8 @@
 """Users, roles and bearer-token sessions.
 
-Passwords are hashed with Argon2id (argon2-cffi's defaults follow RFC 9106's second recommended
-parameter set). A login returns a random 256-bit token; the server stores only its SHA-256, with
+Passwords are hashed with Argon2id; the defaults are argon2-cffi's (RFC 9106's second
+recommended parameter set: 3 passes over 64 MiB). Hashes made with other parameters are
+re-hashed at the next successful login. A login returns a random 256-bit token; the server stores only its SHA-256, with
 an expiry. Roles:
 
 * ``radiologist``: uploads studies, edits and signs reports, sees patient identifiers (PHI);
@@ -32,23 +33,30 @@ PERMISSIONS = {
     "reviewer": {"read", "audit", "rate"},
     "admin": {"read", "upload", "edit", "see_phi", "audit", "manage_users", "manage_eval"},
 }
-_HASHER = PasswordHasher()
-#: A hash verified when the user does not exist, so that a login for an unknown name takes as
-#: long as one with a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _HASHER.hash("not-a-password")
+
+
+class Passwords:
+    """Argon2id hashing with the service's parameters."""
+
+    def __init__(self, time_cost: int | None = None, memory_kib: int | None = None):
+        defaults = PasswordHasher()
+        self.hasher = PasswordHasher(time_cost=time_cost or defaults.time_cost,
+                                     memory_cost=memory_kib or defaults.memory_cost)
+        #: verified when the user does not exist, so that a login for an unknown name takes as
+        #: long as one with a wrong password (no user enumeration by timing)
+        self.dummy = self.hasher.hash("not-a-password")
+
+    def hash(self, password: str) -> str:
+        if len(password) < 8:
+            raise InputError("password too short: use at least 8 characters")
+        return self.hasher.hash(password)
 
 
 def can(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, set())
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise InputError("password too short: use at least 8 characters")
-    return _HASHER.hash(password)
-
-
-def create_user(db: Session, username: str, password: str, role: str) -> User:
+def create_user(db: Session, username: str, password: str, role: str, passwords: Passwords) -> User:
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
     username = username.strip()
@@ -56,22 +64,22 @@ def create_user(db: Session, username: str, password: str, role: str) -> User:
         raise InputError("username must be 1 to 64 characters")
     if db.scalar(select(User).where(User.username == username)):
         raise InputError(f"user {username!r} already exists")
-    user = User(username=username, password_hash=hash_password(password), role=role)
+    user = User(username=username, password_hash=passwords.hash(password), role=role)
     db.add(user)
     db.flush()
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User | None:
+def authenticate(db: Session, username: str, password: str, passwords: Passwords) -> User | None:
     user = db.scalar(select(User).where(User.username == username))
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        passwords.hasher.verify(user.password_hash if user else passwords.dummy, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if passwords.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hasher.hash(password)
     return user
 
 

@@ -44,6 +44,10 @@ class Settings:
     max_pixels: int = 50_000_000
     #: Strip patient-identifying tags from stored DICOM and keep no PHI in the database.
     deidentify_dicom: bool = False
+    #: Argon2id cost; ``None`` = argon2-cffi's defaults (RFC 9106: 3 passes, 64 MiB). Lower
+    #: only for tests, where hundreds of hashes would otherwise dominate the run time.
+    password_time_cost: int | None = None
+    password_memory_kib: int | None = None
     #: Lifetime of a login token (seconds).
     token_ttl_s: int = 12 * 3600
     #: Users created at start-up when absent: ``[(username, password, role), ...]``.
