@@ -86,3 +86,25 @@ def test_parity_with_chexpert_labeler_samples(shared_data):
         got = labeler.label(row["Reports"], "chexpert")
         expected = {k: None if v == "" else int(float(v)) for k, v in row.items() if k != "Reports"}
         assert got == expected, row["Reports"]
+
+
+def test_language_check_on_real_reports(shared_data):
+    """No real report is flagged in its own language; reports given the wrong --lang are caught
+    (measured: en-as-fr 3,029 of 3,059 non-empty, every other pair 100%)."""
+    from collections import Counter
+
+    from cxrgen.labeling import check_report
+    from cxrgen.labeling.evaluation import CASIA_FILES, casia_reports, iu_zh_reports
+
+    texts = {
+        "en": [t for _, t, _ in iu_gold_reports(shared_data) if t.strip()],
+        "fr": [t for f in CASIA_FILES for t in casia_reports(shared_data, f)],
+        "zh": [t for _, t, _ in iu_zh_reports(shared_data)],
+    }
+    for lang, items in texts.items():
+        for declared in ("en", "fr", "zh"):
+            counts = Counter(check_report(t, declared) for t in items)
+            if declared == lang:
+                assert counts == Counter({None: len(items)})
+            else:
+                assert counts["wrong-language"] >= 0.98 * len(items), (lang, declared, counts)
