@@ -69,3 +69,34 @@ def test_seed_and_resamples_are_in_the_signature():
     sig = str(result.scores["BLEU-4"].signature)
     assert sig == "BLEU-4|tok:whitespace|norm:none|lang:en|nrefs:1|impl:coco|version:0.1.0|bootstrap:50|seed:99"
     assert result.scores["BLEU-4"].ci is not None
+
+
+class _NoFastPath:
+    """The same metric without ``aggregate_totals``: forces one ``aggregate`` per resample."""
+
+    def __init__(self, metric):
+        self._m = metric
+        self.score_names = metric.score_names
+
+    def aggregate(self, rows):
+        return self._m.aggregate(rows)
+
+    def aggregate_totals(self, totals, n):
+        return None
+
+
+@pytest.mark.parametrize("metric_cls", [Bleu, RougeL])
+def test_fast_path_equals_one_aggregate_per_resample(metric_cls):
+    m = metric_cls()
+    good, bad = rows(m, GOOD), rows(m, BAD)
+    slow = _NoFastPath(m)
+    fast_ci = bootstrap_ci(m, bad, n_resamples=300, seed=11)
+    slow_ci = bootstrap_ci(slow, bad, n_resamples=300, seed=11)
+    for name in m.score_names:
+        assert fast_ci[name] == pytest.approx(slow_ci[name], abs=1e-12)
+    mixed = np.where((np.arange(len(good)) % 20 == 0)[:, None], good, bad)  # a close contest
+    fast_p = paired_randomization(m, mixed, bad, trials=300, seed=4)
+    slow_p = paired_randomization(slow, mixed, bad, trials=300, seed=4)
+    for name in m.score_names:
+        assert 0.05 < fast_p[name].p_value < 0.9
+        assert fast_p[name].p_value == slow_p[name].p_value

@@ -184,6 +184,18 @@ class Metric(abc.ABC):
     def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         """One score per report for each of ``score_names``: arrays of shape ``(N,)``."""
 
+    def aggregate_totals(self, totals: np.ndarray, n: int) -> dict[str, np.ndarray] | None:
+        """Optional fast path for bootstrap and significance tests.
+
+        A metric whose corpus score depends on the rows only through their column sums and
+        their number (BLEU sums counts; ROUGE-L and CIDEr-D average a per-report score)
+        returns ``{name: scores}`` for ``totals`` of shape ``(T, k)`` -- the column sums of T
+        resampled corpora of ``n`` reports each -- so that thousands of resamples cost one
+        matrix product. ``None`` (the default) means "not available": ``aggregate`` is then
+        called once per resample.
+        """
+        return None
+
     def signature(self, name: str, *, tok: str, norm: str, nrefs: int | str) -> Signature:
         return Signature(metric=name, tok=tok, norm=norm, lang=self.lang, nrefs=nrefs, impl=self.impl)
 

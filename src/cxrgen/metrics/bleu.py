@@ -98,6 +98,10 @@ class Bleu(Metric):
         values = _bleu(total[_TESTLEN], total[_REFLEN], total[_GUESS], total[_CORRECT])
         return {name: float(v) for name, v in zip(self.score_names, values)}
 
+    def aggregate_totals(self, totals: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        values = _bleu(totals[:, _TESTLEN], totals[:, _REFLEN], totals[:, _GUESS], totals[:, _CORRECT])
+        return {name: values[:, k] for k, name in enumerate(self.score_names)}
+
     def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         values = _bleu(stats[:, _TESTLEN], stats[:, _REFLEN], stats[:, _GUESS], stats[:, _CORRECT])
         return {name: values[:, k] for k, name in enumerate(self.score_names)}

@@ -94,5 +94,8 @@ class CiderD(Metric):
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:
         return {"CIDEr": float(np.mean(stats[:, 0])) if len(stats) else 0.0}
 
+    def aggregate_totals(self, totals: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        return {"CIDEr": totals[:, 0] / n}
+
     def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         return {"CIDEr": stats[:, 0].copy()}

@@ -77,5 +77,8 @@ class RougeL(Metric):
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:
         return {"ROUGE-L": float(np.mean(stats[:, 0])) if len(stats) else 0.0}
 
+    def aggregate_totals(self, totals: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        return {"ROUGE-L": totals[:, 0] / n}
+
     def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         return {"ROUGE-L": stats[:, 0].copy()}
