@@ -89,3 +89,23 @@ def test_multiple_references_equal_pycocoevalcap(iu_pairings):
     for metric, expected in [(Bleu(), bleu), (RougeL(), [rouge]), (CiderD(), [cider])]:
         got = list(metric.aggregate(metric.statistics(hyp_tokens, ref_tokens)).values())
         np.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+
+
+def test_r2gen_cleaning_pipeline_equals_pycocoevalcap(shared_data):
+    """`--normalizer r2gen-iu --tokenized`: R2Gen cleans, decodes tokens joined by one space and
+    hands the strings to pycocoevalcap; score_corpus must give the same numbers."""
+    from cxrgen.metrics import score_corpus
+    from cxrgen.text.normalize import r2gen_iu_xray
+
+    reports = iu_reports(shared_data, "test")
+    refs, hyps = reports, reports[2:] + reports[:2]
+    ours = score_corpus(refs, hyps, metrics=["BLEU", "ROUGE-L", "CIDEr"], tokenized=True, normalizer="r2gen-iu")
+    clean_refs = [" ".join(r2gen_iu_xray(r).split()) for r in refs]
+    clean_hyps = [" ".join(r2gen_iu_xray(h).split()) for h in hyps]
+    bleu, _ = _coco(coco_bleu.Bleu(4), clean_refs, clean_hyps)
+    rouge, _ = _coco(coco_rouge.Rouge(), clean_refs, clean_hyps)
+    cider, _ = _coco(coco_cider.Cider(), clean_refs, clean_hyps)
+    expected = dict(zip(["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4"], bleu), **{"ROUGE-L": rouge, "CIDEr": cider})
+    for name, value in expected.items():
+        assert ours.values()[name] == pytest.approx(value, abs=TOL)
+    assert str(ours.scores["CIDEr"].signature).startswith("CIDEr|tok:whitespace|norm:r2gen-iu|lang:en|nrefs:1|")
