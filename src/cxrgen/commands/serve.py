@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="generation worker threads")
     p.add_argument("--queue-size", type=int, default=16, help="jobs queued or running before 503")
+    p.add_argument("--retry-after", type=int, default=5,
+                   help="seconds a client is told to wait when the queue is full (503)")
     p.add_argument("--beam-size", type=int, default=3)
     p.add_argument("--max-file-mb", type=float, default=20.0, help="largest accepted image file")
     p.add_argument("--deidentify-dicom", action="store_true",
@@ -46,6 +48,7 @@ def build_settings(args):
         users.append((args.admin, password, "admin"))
     return Settings(db_url=args.db, data_dir=args.data_dir, ckpt=args.ckpt, beam_size=args.beam_size,
                     workers=args.workers, queue_size=args.queue_size,
+                    retry_after_s=args.retry_after,
                     max_file_bytes=int(args.max_file_mb * MiB),
                     max_request_bytes=max(100 * MiB, int(args.max_file_mb * MiB) * 8 + MiB),
                     deidentify_dicom=args.deidentify_dicom, bootstrap_users=users)
