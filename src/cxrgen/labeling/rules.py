@@ -85,9 +85,10 @@ class _Matcher:
                 self._tags[matched] = tags
         return tags
 
-    def finditer(self, text: str):
-        """(start, end, tags) of every match in ``text`` (already lower-cased)."""
-        for m in self.regex.finditer(text):
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
+        """(start, end, tags) of every match in ``text[pos:endpos]`` (already lower-cased);
+        the look-behind of the word boundary still sees the character before ``pos``."""
+        for m in self.regex.finditer(text, pos, len(text) if endpos is None else endpos):
             g = m.group()
             core = g.strip()  # "(?:is )?\s*possible" may start on a space: offsets of the words
             if not core:
@@ -149,15 +150,17 @@ class RuleLabeler:
             return []
         spans = self.sentences(low)
         ends = [e for _, e in spans]
-        trigs_all = list(self._triggers.finditer(low))
-        # a trigger inside a mention ("no" in a name) is part of the mention, not a trigger
-        trigs_all = [t for t in trigs_all if not any(t[0] < e and t[1] > s for s, e, _ in found)]
-        out: list[Mention] = []
-        for start, end, tags in found:
-            si = min(bisect.bisect_right(ends, start), len(spans) - 1)
+        # the sentence of each mention; triggers are looked for in those sentences only
+        sent_of = [min(bisect.bisect_right(ends, s), len(spans) - 1) for s, _, _ in found]
+        trigs_by_sent: dict[int, list] = {}
+        for si in sorted(set(sent_of)):
             s0, s1 = spans[si]
-            trigs = [t for t in trigs_all if t[0] >= s0 and t[1] <= s1]
-            context = self._status(text, trigs, start, end)
+            # a trigger inside a mention ("no" in a name) is part of the mention, not a trigger
+            trigs_by_sent[si] = [t for t in self._triggers.finditer(low, s0, s1)
+                                 if not any(t[0] < e and t[1] > s for s, e, _ in found)]
+        out: list[Mention] = []
+        for (start, end, tags), si in zip(found, sent_of):
+            context = self._status(text, trigs_by_sent[si], start, end)
             for kind, concept in tags:
                 status, trig = (NEGATIVE, None) if kind == "normal" else context
                 out.append(Mention(concept, start, end, text[start:end], status, kind, si, trig))
