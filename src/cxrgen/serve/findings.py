@@ -22,10 +22,13 @@ def highlight_spans(text: str, language: str) -> tuple[list[dict[str, Any]], str
         labeler = get_labeler(language)
     except (ConfigError, ImportError) as exc:  # a language whose lexicon is not installed yet
         return [], f"no findings labeler for language {language!r}: {exc}"
-    spans = []
+    spans, seen = [], set()
     for m in labeler.mentions(text):
-        if m.status not in STATUS_NAMES:
+        # one highlight per stretch of text: a mention matched by two concepts (a finding that
+        # is also an "other" abnormality) is shown once, with the first, most specific concept
+        if m.status not in STATUS_NAMES or (m.start, m.end) in seen:
             continue
+        seen.add((m.start, m.end))
         spans.append({"start": m.start, "end": m.end, "text": text[m.start:m.end],
                       "concept": m.concept, "status": STATUS_NAMES[m.status]})
     return spans, None
