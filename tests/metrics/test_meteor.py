@@ -214,3 +214,22 @@ def test_french_exact_and_stem(metric):
     align_fr = align(fr.scorer.matcher, ["les", "opacités", "sont", "stables"], ["les", "opacité", "sont", "stables"])
     assert [m[4] for m in align_fr.matches] == [EXACT, STEM, EXACT, EXACT]
     assert 0.0 < fr.per_report(rows)["METEOR"][0] < 1.0
+
+
+# -- compiled search (numba, the ``fast`` extra) equals the Python search ----------------------
+
+def test_jit_search_equals_python_search(metric, shared_data):
+    from cxrgen.metrics.meteor import align as meteor_align
+
+    if not meteor_align.HAVE_JIT:
+        pytest.skip("numba is not installed (extra 'fast'): only the Python search is used")
+    import json
+
+    data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    reports = [r["report"] for r in data["test"]][:300]
+    s = metric.scorer
+    for hyp_text, ref_text in zip(reports, reports[1:] + reports[:1]):
+        hyp, ref = s.tokens(hyp_text), s.tokens(ref_text)
+        cands = s.matcher.candidates(hyp, ref)
+        assert meteor_align.beam_search_jit(cands, len(hyp), len(ref)) == \
+            meteor_align.beam_search_python(cands, len(hyp), len(ref))

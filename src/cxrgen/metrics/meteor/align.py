@@ -30,6 +30,7 @@ A *chunk* is a maximal run of matches that are adjacent in both sentences.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable, Sequence
@@ -83,6 +84,7 @@ class Matcher:
         self._hashes: dict[str, int] = {}
         self._phrase_cache: dict[tuple[str, ...], tuple] = {}
         self._syn_cache: dict[tuple[str, ...], tuple] = {}
+        self._word_cache: dict[tuple[str, ...], tuple] = {}
         self._vocab: dict[str, int] = {}
 
     # -- per-word look-ups ---------------------------------------------------------------
@@ -152,25 +154,38 @@ class Matcher:
                 self._paraphrase(hyp, ref, per_ref)
         return per_ref
 
-    @staticmethod
-    def _positions(keys: Sequence[str]) -> dict[str, list[int]]:
-        pos: dict[str, list[int]] = {}
-        for i, k in enumerate(keys):
-            pos.setdefault(k, []).append(i)
-        return pos
+    def _sentence_words(self, words: Sequence[str]):
+        """(stems, positions of each word, positions of each stem), cached per sentence."""
+        key = tuple(words)
+        hit = self._word_cache.get(key)
+        if hit is not None:
+            return hit
+        stems = [self.stem(w) for w in words]
+        by_word: dict[str, list[int]] = {}
+        by_stem: dict[str, list[int]] = {}
+        for i, (w, st) in enumerate(zip(words, stems)):
+            by_word.setdefault(w, []).append(i)
+            by_stem.setdefault(st, []).append(i)
+        out = (stems, by_word, by_stem)
+        if len(self._word_cache) >= self.cache_size:
+            self._word_cache.clear()
+        self._word_cache[key] = out
+        return out
 
     def _exact(self, hyp, ref, per_ref) -> None:
-        pos = self._positions(hyp)
+        pos = self._sentence_words(hyp)[1]
         for j, w in enumerate(ref):
-            for i in pos.get(w, ()):
-                per_ref[j].append((j, 1, i, 1, EXACT))
+            found = pos.get(w)
+            if found:
+                per_ref[j].extend([(j, 1, i, 1, EXACT) for i in found])
 
     def _stem(self, hyp, ref, per_ref) -> None:
-        pos = self._positions([self.stem(w) for w in hyp])
-        for j, w in enumerate(ref):
-            for i in pos.get(self.stem(w), ()):
-                if hyp[i] != w:
-                    per_ref[j].append((j, 1, i, 1, STEM))
+        pos = self._sentence_words(hyp)[2]
+        ref_stems = self._sentence_words(ref)[0]
+        for j, (w, st) in enumerate(zip(ref, ref_stems)):
+            found = pos.get(st)
+            if found:
+                per_ref[j].extend([(j, 1, i, 1, STEM) for i in found if hyp[i] != w])
 
     def _sentence_synsets(self, words: Sequence[str]):
         """(synset ids sorted, position of each, word ids) of a sentence, cached per sentence."""
@@ -346,7 +361,7 @@ def _search_entry(m: Match, n_hyp: int):
     return (span, -gain * _SCORE, i, j + rl, i + hl, abs(j - i), m)
 
 
-def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
+def beam_search_python(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
     """The best set of non-overlapping matches, as METEOR 1.5's ``Aligner.resolve`` finds it."""
     fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
     entries = [[_search_entry(m, n_hyp) for m in cands] for cands in per_ref]
@@ -405,6 +420,50 @@ def beam_search(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = 
         node = node[1]
     chosen.sort(key=itemgetter(0))
     return chosen
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def beam_search_jit(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
+    """:func:`beam_search_python` compiled with numba (same result); falls back to the Python
+    search when the packed ranking key would not fit in 62 bits."""
+    from cxrgen.metrics.meteor.search_jit import search
+
+    fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
+    flat = [m for cands in per_ref for m in cands]
+    if not flat:
+        return []
+    n_words = (n_hyp + n_ref + 63) // 64
+    cand_off = np.zeros(n_ref + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in per_ref], out=cand_off[1:])
+    arr = np.array([m[:4] for m in flat], dtype=np.int64)  # (n_cand, 4): j, rl, i, hl
+    gain = np.array([(m[3] + m[1]) if SEARCH_WEIGHTS[m[4]] == 1.0 else (m[3] // 2 + m[1] // 2)
+                     for m in flat], dtype=np.int64)
+    dist = np.abs(arr[:, 0] - arr[:, 2])
+    span = np.zeros((len(flat), n_words), dtype=np.uint64)
+    for c, (j, rl, i, hl, _m) in enumerate(flat):
+        bits = (((1 << rl) - 1) << (j + n_hyp)) | (((1 << hl) - 1) << i)
+        for w in range(n_words):
+            span[c, w] = (bits >> (64 * w)) & _MASK64
+    used = used_h0 | (used_r0 << n_hyp)
+    init_used = np.array([(used >> (64 * w)) & _MASK64 for w in range(n_words)], dtype=np.uint64)
+    fixed_idx = np.array([-1 if m is None else int(cand_off[j]) for j, m in enumerate(fixed)], dtype=np.int64)
+    off_s = int(gain.sum()) + 1
+    bits_c = (n_ref + 2).bit_length()
+    bits_d = (int(dist.sum()) + 1).bit_length()
+    if (2 * off_s).bit_length() + bits_c + bits_d > 62:
+        return beam_search_python(per_ref, n_hyp, n_ref, beam)
+    chosen_idx = search(cand_off, arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), arr[:, 3].copy(),
+                        gain, dist, span, fixed_idx, init_used, n_hyp, n_ref, beam, off_s, bits_c, bits_d)
+    chosen = [m for m in fixed if m is not None] + [flat[c] for c in chosen_idx.tolist()]
+    chosen.sort(key=itemgetter(0))
+    return chosen
+
+
+#: numba present (the ``fast`` extra): the compiled search, else the Python one.
+HAVE_JIT = importlib.util.find_spec("numba") is not None
+beam_search = beam_search_jit if HAVE_JIT else beam_search_python
 
 
 def count_chunks(matches: Sequence[Match]) -> int:
