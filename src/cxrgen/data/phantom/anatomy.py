@@ -163,13 +163,18 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
     sc.t, sc.width = t, d_lat - d_med
     below = np.zeros_like(D)  # abdomen under the domes
     for side in ("right", "left"):
-        d = F32(SIGN[side]) * (X - F32(p.cx))
+        # Each side is computed in its half of the image only (with a margin for the rotation).
+        cols = _columns(size, 0.0, p.cx + 0.05) if side == "right" else _columns(size, p.cx - 0.05, 1.0)
+        Xs, Ys, dl, dm = X[:, cols], Y[:, cols], d_lat[:, cols], d_med[:, cols]
+        d = F32(SIGN[side]) * (Xs - F32(p.cx))
         dome = sc.dome_y(side, d).astype(F32)
-        hemi = ramp(d_lat - d, 0.006) * ramp(d - d_med, 0.006) * ramp(Y - F32(p.y_apex), 0.006)
-        sc.hemi[side] = hemi * (1 - heart)
-        sc.lung[side] = sc.hemi[side] * ramp(dome - Y, 0.004)
-        sc.u[side] = np.clip((d - d_med) / np.maximum(d_lat - d_med, F32(1e-3)), 0, 1)
-        below += (d > 0) * ramp(Y - dome, 0.004)
+        hemi = ramp(dl - d, 0.006) * ramp(d - dm, 0.006) * ramp(Ys - F32(p.y_apex), 0.006)
+        for name in ("hemi", "lung", "u"):
+            getattr(sc, name)[side] = np.zeros_like(D)
+        sc.hemi[side][:, cols] = hemi * (1 - heart[:, cols])
+        sc.lung[side][:, cols] = sc.hemi[side][:, cols] * ramp(dome - Ys, 0.004)
+        sc.u[side][:, cols] = np.clip((d - dm) / np.maximum(dl - dm, F32(1e-3)), 0, 1)
+        below[:, cols] += (d > 0) * ramp(Ys - dome, 0.004)
     lungs = sc.lung["right"] + sc.lung["left"]
 
     # Mediastinum, aortic knob, heart, abdomen: soft-tissue dense; lungs: air.
@@ -211,6 +216,10 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
     return sc
 
 
+def _columns(size: int, x0: float, x1: float) -> slice:
+    return slice(max(int(x0 * size), 0), min(int(np.ceil(x1 * size)), size))
+
+
 def _vessel_markings(X, Y, hx, hy, sign, rng: np.random.Generator, x0: float, x1: float, n: int = 720) -> np.ndarray:
     """Branching vascular markings radiating from a hilum, fading towards the periphery.
 
@@ -221,7 +230,7 @@ def _vessel_markings(X, Y, hx, hy, sign, rng: np.random.Generator, x0: float, x1
     """
     size = X.shape[0]
     out = np.zeros_like(X)
-    cols = slice(max(int(x0 * size), 0), min(int(np.ceil(x1 * size)), size))
+    cols = _columns(size, x0, x1)
     Xs, Ys = X[:, cols], Y[:, cols]
     dx, dy = (Xs - F32(hx)) * F32(sign), Ys - F32(hy)
     r = np.sqrt(dx * dx + dy * dy)
@@ -272,7 +281,8 @@ class Lateral:
         p = self.p
         z = (x - self.x_front) / (self.x_back - self.x_front)
         top = p.y_cp - p.dome_rise[side] - 0.01
-        return top + 0.06 * ((z - 0.35) / 0.65) ** 2 * 1.9 + 0.02 * (z < 0.35) * ((0.35 - z) / 0.35) ** 2
+        front = np.clip((0.35 - z) / 0.35, 0, None)  # the anterior costophrenic angle dips a little
+        return top + 0.114 * ((z - 0.35) / 0.65) ** 2 + 0.02 * front**2
 
     def point(self, z: float, t: float) -> tuple[float, float]:
         """Image point at depth ``z`` (0 anterior .. 1 posterior) and height ``t`` of the lung."""
@@ -297,7 +307,8 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
     # Lungs: both superimposed; apex rounded; bounded by the diaphragm domes below.
     z = (X - F32(sc.x_front)) / F32(sc.x_back - sc.x_front)
     apex = F32(p.y_apex) + F32(0.12) * ((z - 0.55) / 0.55) ** 2
-    domes = np.maximum(sc.dome_y("right", X), sc.dome_y("left", X)).astype(F32)
+    dome = {side: sc.dome_y(side, X) for side in ("right", "left")}
+    domes = np.maximum(dome["right"], dome["left"])
     tl = np.clip((Y - F32(p.y_apex)) / F32(p.height), 0, 1)
     z_front, z_back = F32(0.15) * (1 - tl) ** 2, 1 - F32(0.12) * (1 - tl) ** 3  # curved borders
     sc.lung = ramp(z - z_front, 0.03) * ramp(z_back - z, 0.03) * ramp(Y - apex, 0.008) * ramp(domes - Y, 0.006)
@@ -313,8 +324,9 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
     D += F32(0.22) * heart
     D += F32(0.2) * ramp(Y - domes, 0.004) * inside  # abdomen
     # The two domes as faint separate contours (the right one higher).
+    near_domes = ramp(domes - Y + 0.03, 0.01) * inside
     for side in ("right", "left"):
-        D += F32(0.05) * ramp(Y - sc.dome_y(side, X).astype(F32), 0.004) * ramp(domes - Y + 0.03, 0.01) * inside
+        D += F32(0.05) * ramp(Y - dome[side], 0.004) * near_domes
 
     # Trachea to the carina, hilum, aortic arch.
     cy = p.carina_y
@@ -341,8 +353,8 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
     phase = (Y + 0.5 * (X - F32(x_mid))) / F32(p.rib_spacing) + F32(p.rib_phase)
     frac = phase - np.floor(phase)
     D += F32(0.06) * np.clip(1 - np.abs(frac - 0.25) / 0.2, 0, 1) * ramp(z - 0.45, 0.2) * sc.lung
-    # Gastric bubble under the left dome, anteriorly.
-    gx = sc.x_front + 0.3 * (sc.x_back - sc.x_front)
-    gy = float(sc.dome_y("left", gx)) + 0.03
+    # Gastric bubble under the left dome, behind the heart.
+    gx = sc.x_front + 0.62 * (sc.x_back - sc.x_front)
+    gy = float(sc.dome_y("left", gx)) + 0.04
     D -= F32(0.3) * ramp(1 - ((X - F32(gx)) / F32(0.04)) ** 2 - ((Y - F32(gy)) / F32(0.02)) ** 2, 0.3)
     return sc

@@ -27,8 +27,8 @@ LESION_T = {"upper": (0.18, 0.3), "middle": (0.4, 0.58), "lower": (0.66, 0.8)}
 # upper lobes superior, middle lobe / lingula anterior, lower lobes posterior and basal.
 LOBE_ZT = {"upper": ((0.0, 0.75), (0.0, 0.42)), "middle": ((0.0, 0.5), (0.4, 0.78)),
            "lower": ((0.45, 1.1), (0.5, 1.1))}
-EDEMA_STRENGTH = {"mild": 0.55, "moderate": 0.85, "severe": 1.15}
-ATELECTASIS_DOME_RISE = 0.035  # volume loss raises the hemidiaphragm
+EDEMA_STRENGTH = {"mild": 0.7, "moderate": 0.95, "severe": 1.25}
+ATELECTASIS_DOME_RISE = 0.045  # volume loss raises the hemidiaphragm
 
 
 def _sides(side: str) -> tuple[str, ...]:
@@ -123,12 +123,12 @@ def _atelectasis(a: dict[str, Any], fr: Frontal, la: Lateral, rng) -> None:
     side = a["side"]
     t, u = rng.uniform(0.7, 0.8), rng.uniform(0.35, 0.6)
     x, y = fr.point(side, u, t)
-    half = rng.uniform(0.04, 0.07) * fr.p.scale
+    half = rng.uniform(0.05, 0.08) * fr.p.scale
     tilt = np.deg2rad(rng.uniform(-12, 12))
     dx, dy = half * np.cos(tilt), half * np.sin(tilt)
     bend = rng.uniform(-0.008, 0.008)
     pts = bezier((x - dx, y - dy), (x, y + bend), (x + dx, y + dy), 8)
-    thick = rng.uniform(0.009, 0.015) * fr.p.scale
+    thick = rng.uniform(0.012, 0.018) * fr.p.scale
     add_polyline(fr.D, fr.X, fr.Y, pts, thick, 0.5, mask=fr.lung[side], soft=0.003)
     lx, ly = la.point(rng.uniform(0.4, 0.75), t)
     add_polyline(la.D, la.X, la.Y, [(lx - half, ly - dy), (lx + half, ly + dy)], thick, 0.3, mask=la.lung, soft=0.003)

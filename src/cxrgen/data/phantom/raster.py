@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 F32 = np.float32
+MIN_LINE_PX = 1.3  # narrowest line drawn, in pixels
 
 
 @lru_cache(maxsize=8)
@@ -101,6 +102,7 @@ def _segment_distance(X, Y, ax, ay, bx, by):
 def add_polyline(D, X, Y, points, width, density, *, mask=None, soft=0.0015):
     """Add a line of ``width`` (normalised) through ``points``: tubes, catheters, leads, bones."""
     size = D.shape[0]
+    width = max(width, MIN_LINE_PX / size)  # thin wires stay visible on small images
     pts = np.asarray(points, dtype=np.float64)
     pad = width + 2 * soft
     sl = box(size, pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad, pts[:, 1].max() + pad)

