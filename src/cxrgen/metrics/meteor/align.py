@@ -422,41 +422,20 @@ def beam_search_python(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam:
     return chosen
 
 
-_MASK64 = (1 << 64) - 1
-
-
 def beam_search_jit(per_ref: list[list[Match]], n_hyp: int, n_ref: int, beam: int = BEAM_SIZE) -> list[Match]:
     """:func:`beam_search_python` compiled with numba (same result); falls back to the Python
     search when the packed ranking key would not fit in 62 bits."""
-    from cxrgen.metrics.meteor.search_jit import search
+    from cxrgen.metrics.meteor.search_jit import align_candidates
 
-    fixed, used_h0, used_r0 = _fixed_matches(per_ref, n_hyp, n_ref)
     flat = [m for cands in per_ref for m in cands]
     if not flat:
         return []
-    n_words = (n_hyp + n_ref + 63) // 64
     cand_off = np.zeros(n_ref + 1, dtype=np.int64)
     np.cumsum([len(c) for c in per_ref], out=cand_off[1:])
-    arr = np.array([m[:4] for m in flat], dtype=np.int64)  # (n_cand, 4): j, rl, i, hl
-    gain = np.array([(m[3] + m[1]) if SEARCH_WEIGHTS[m[4]] == 1.0 else (m[3] // 2 + m[1] // 2)
-                     for m in flat], dtype=np.int64)
-    dist = np.abs(arr[:, 0] - arr[:, 2])
-    span = np.zeros((len(flat), n_words), dtype=np.uint64)
-    for c, (j, rl, i, hl, _m) in enumerate(flat):
-        bits = (((1 << rl) - 1) << (j + n_hyp)) | (((1 << hl) - 1) << i)
-        for w in range(n_words):
-            span[c, w] = (bits >> (64 * w)) & _MASK64
-    used = used_h0 | (used_r0 << n_hyp)
-    init_used = np.array([(used >> (64 * w)) & _MASK64 for w in range(n_words)], dtype=np.uint64)
-    fixed_idx = np.array([-1 if m is None else int(cand_off[j]) for j, m in enumerate(fixed)], dtype=np.int64)
-    off_s = int(gain.sum()) + 1
-    bits_c = (n_ref + 2).bit_length()
-    bits_d = (int(dist.sum()) + 1).bit_length()
-    if (2 * off_s).bit_length() + bits_c + bits_d > 62:
+    idx = align_candidates(np.array(flat, dtype=np.int64), cand_off, EXACT, n_hyp, n_ref, beam)
+    if len(idx) == 1 and idx[0] == -1:
         return beam_search_python(per_ref, n_hyp, n_ref, beam)
-    chosen_idx = search(cand_off, arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), arr[:, 3].copy(),
-                        gain, dist, span, fixed_idx, init_used, n_hyp, n_ref, beam, off_s, bits_c, bits_d)
-    chosen = [m for m in fixed if m is not None] + [flat[c] for c in chosen_idx.tolist()]
+    chosen = [flat[c] for c in idx.tolist()]
     chosen.sort(key=itemgetter(0))
     return chosen
 

@@ -22,6 +22,90 @@ def _pack(neg_score, chunks, dist, off_s, bits_c, bits_d):
 
 
 @numba.njit(cache=True)
+def align_candidates(cands, cand_off, exact_module, n_hyp, n_ref, beam):
+    """Chosen candidate indices (fixed ones included, unsorted), or ``[-1]`` when the packed key
+    would overflow (the caller then runs the Python search).
+
+    cands: (n_cand, 5) int64 rows (ref start, ref length, hyp start, hyp length, module) listed
+    by reference start; cand_off: (n_ref + 1,) offsets of each reference position's candidates.
+    """
+    n_cand = cands.shape[0]
+    n_words = (n_hyp + n_ref + 63) // 64
+    c_j = cands[:, 0].copy()
+    c_rl = cands[:, 1].copy()
+    c_i = cands[:, 2].copy()
+    c_hl = cands[:, 3].copy()
+    c_gain = np.empty(n_cand, np.int64)
+    c_dist = np.empty(n_cand, np.int64)
+    c_span = np.zeros((n_cand, n_words), np.uint64)
+    cov_h = np.zeros(n_hyp, np.int64)
+    cov_r = np.zeros(n_ref, np.int64)
+    for c in range(n_cand):
+        if cands[c, 4] == exact_module:
+            c_gain[c] = c_hl[c] + c_rl[c]
+        else:  # weight 1/2, truncated as METEOR's int totals do
+            c_gain[c] = c_hl[c] // 2 + c_rl[c] // 2
+        c_dist[c] = abs(c_j[c] - c_i[c])
+        for k in range(c_rl[c]):
+            b = n_hyp + c_j[c] + k
+            c_span[c, b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+            cov_r[c_j[c] + k] += 1
+        for k in range(c_hl[c]):
+            b = c_i[c] + k
+            c_span[c, b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+            cov_h[c_i[c] + k] += 1
+    # fixed: the only candidate of every word it covers
+    fixed = np.full(n_ref, -1, np.int64)
+    init_used = np.zeros(n_words, np.uint64)
+    n_fixed = 0
+    for j in range(n_ref):
+        if cand_off[j + 1] - cand_off[j] != 1:
+            continue
+        c = cand_off[j]
+        ok = True
+        for k in range(c_rl[c]):
+            if cov_r[j + k] != 1:
+                ok = False
+        for k in range(c_hl[c]):
+            if cov_h[c_i[c] + k] != 1:
+                ok = False
+        if ok:
+            fixed[j] = c
+            n_fixed += 1
+            for w in range(n_words):
+                init_used[w] |= c_span[c, w]
+    # bit widths of the packed key (-score, chunks, distance): each bounded by its total
+    off_s = c_gain.sum() + 1
+    bits_s = 0
+    x = 2 * off_s
+    while x > 0:
+        bits_s += 1
+        x >>= 1
+    bits_c = 0
+    x = n_ref + 2
+    while x > 0:
+        bits_c += 1
+        x >>= 1
+    bits_d = 0
+    x = c_dist.sum() + 1
+    while x > 0:
+        bits_d += 1
+        x >>= 1
+    if bits_s + bits_c + bits_d > 62:
+        return np.full(1, -1, np.int64)
+    chosen = search(cand_off, c_j, c_rl, c_i, c_hl, c_gain, c_dist, c_span, fixed, init_used,
+                    n_hyp, n_ref, beam, off_s, bits_c, bits_d)
+    out = np.empty(n_fixed + chosen.shape[0], np.int64)
+    r = 0
+    for j in range(n_ref):
+        if fixed[j] >= 0:
+            out[r] = fixed[j]
+            r += 1
+    out[r:] = chosen
+    return out
+
+
+@numba.njit(cache=True)
 def search(cand_off, c_j, c_rl, c_i, c_hl, c_gain, c_dist, c_span, fixed, init_used,
            n_hyp, n_ref, beam, off_s, bits_c, bits_d):
     """Indices of the chosen candidates (fixed ones excluded) of METEOR 1.5's beam search.
