@@ -3,7 +3,7 @@
 Model side only: (1) *prompt features* from a second image encoder (MedCLIP's image tower in the
 paper; here any registry encoder loaded from a local file, e.g. the image tower of cxrgen's
 contrastive model: ``prompt.encoder.weights=RUN/model.pt``, ``prompt.encoder.weights_prefix=
-"image_encoder.visual.backbone."``), projected to ``prompt.num_tokens`` tokens and appended to
+"contrastive.image_encoder.visual.backbone."`` for a ``retrieval`` checkpoint's state dict), projected to ``prompt.num_tokens`` tokens and appended to
 the visual patch tokens before the Transformer encoder, so the encoder fuses both; (2) an
 auxiliary multi-label disease head on the encoded image (``aux_logits``; the loop adds
 lambda * BCE). Sentence shuffling, entity-graph augmentation and oversampling are data-pipeline

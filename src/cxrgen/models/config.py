@@ -41,8 +41,8 @@ class PromptConfig:
 
     The paper (CN-CXR) uses MedCLIP's image tower; here any encoder of the registry, loaded from a
     local file, e.g. the image tower of cxrgen's own contrastive model (``cxrgen train --task
-    contrastive``; its state dict under the ``image_encoder.backbone.`` prefix is read by
-    ``load_encoder_weights`` with ``prefix=``).
+    contrastive`` trains the ``retrieval`` model; its backbone is the state dict's
+    ``contrastive.image_encoder.visual.backbone.`` prefix: set ``encoder.weights_prefix`` to it).
     """
 
     encoder: EncoderConfig = field(default_factory=lambda: EncoderConfig(name="resnet50"))

@@ -36,23 +36,21 @@ class RetrievalGenerator(ReportGenerator):
 
     def __init__(self, config: ModelConfig, vocab: Vocab):
         super().__init__(config, vocab)
-        enc = ContrastiveEncoder(config, len(vocab), vocab.pad_id)
-        self.image_encoder, self.text_encoder, self.logit_scale = enc.image_encoder, enc.text_encoder, enc.logit_scale
-        self._contrastive = [enc]  # kept out of the module tree: its parts are registered above
+        self.contrastive = ContrastiveEncoder(config, len(vocab), vocab.pad_id)
         self.register_buffer("index_embeddings", torch.zeros(0, config.embed_dim), persistent=False)
         self.index_reports: list[list[int]] = []
 
     def forward(self, images: torch.Tensor, view_mask: torch.Tensor, tokens: torch.Tensor) -> dict[str, torch.Tensor]:
         """Contrastive training step: ``contrastive_logits`` (B, B), pairs on the diagonal."""
-        return self._contrastive[0](images, view_mask, tokens)
+        return self.contrastive(images, view_mask, tokens)
 
     def encode(self, images: torch.Tensor, view_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        enc = self.image_encoder.visual(images, view_mask)
+        enc = self.contrastive.image_encoder.visual(images, view_mask)
         return enc.patches, enc.pooled
 
     def embed_images(self, images: torch.Tensor, view_mask: torch.Tensor) -> torch.Tensor:
         """Unit-norm study embeddings (B, embed_dim), the keys of the index."""
-        return self.image_encoder(images, view_mask)
+        return self.contrastive.image_encoder(images, view_mask)
 
     def fit(self, embeddings: torch.Tensor, reports: Sequence[Sequence[int] | str]) -> None:
         """Index the training studies: ``embeddings`` (N, E) from :meth:`embed_images`, one report each."""
@@ -66,13 +64,13 @@ class RetrievalGenerator(ReportGenerator):
         specials = {self.vocab.pad_id, self.vocab.bos_id, self.vocab.eos_id}
         self.index_reports = [[t for t in r if t not in specials] for r in ids]
         self.index_embeddings = torch.nn.functional.normalize(embeddings.detach().float(), dim=-1).to(
-            self.logit_scale.device)
+            self.contrastive.logit_scale.device)
 
     def get_extra_state(self) -> dict[str, Any]:
         return {"embeddings": self.index_embeddings.cpu(), "reports": self.index_reports}
 
     def set_extra_state(self, state: dict[str, Any]) -> None:
-        self.index_embeddings = state["embeddings"].to(self.logit_scale.device)
+        self.index_embeddings = state["embeddings"].to(self.contrastive.logit_scale.device)
         self.index_reports = [list(r) for r in state["reports"]]
 
     @torch.no_grad()

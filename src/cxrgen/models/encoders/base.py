@@ -85,6 +85,9 @@ class MultiViewEncoder(nn.Module):
         return EncodedImages(patches, patch_mask, pooled, (V, h, w))
 
 
-def create_backbone(name: str, width: int = 64) -> nn.Module:
-    """A backbone of the registry by name (``resnet18``, ``resnet50``, ``resnet101``, ``densenet121``, ``vit_s16``)."""
-    return BACKBONES.get(name)(width=width)
+def create_backbone(name: str, width: int = 64, image_size: int = 224) -> nn.Module:
+    """A backbone of the registry by name (``resnet18``, ``resnet50``, ``resnet101``, ``densenet121``, ``vit_s16``).
+
+    ``image_size`` matters only to the ViT (the grid its position embeddings are made for).
+    """
+    return BACKBONES.get(name)(width=width, image_size=image_size)

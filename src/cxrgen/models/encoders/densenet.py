@@ -91,5 +91,5 @@ class DenseNet(nn.Module):
 
 
 @register_backbone("densenet121")
-def densenet121(width: int = 64) -> DenseNet:
+def densenet121(width: int = 64, image_size: int = 224) -> DenseNet:
     return DenseNet((6, 12, 24, 16), width)

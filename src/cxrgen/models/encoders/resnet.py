@@ -99,15 +99,15 @@ class ResNet(nn.Module):
 
 
 @register_backbone("resnet18")
-def resnet18(width: int = 64) -> ResNet:
+def resnet18(width: int = 64, image_size: int = 224) -> ResNet:
     return ResNet(BasicBlock, (2, 2, 2, 2), width)
 
 
 @register_backbone("resnet50")
-def resnet50(width: int = 64) -> ResNet:
+def resnet50(width: int = 64, image_size: int = 224) -> ResNet:
     return ResNet(Bottleneck, (3, 4, 6, 3), width)
 
 
 @register_backbone("resnet101")
-def resnet101(width: int = 64) -> ResNet:
+def resnet101(width: int = 64, image_size: int = 224) -> ResNet:
     return ResNet(Bottleneck, (3, 4, 23, 3), width)

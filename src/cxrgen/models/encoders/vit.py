@@ -101,5 +101,7 @@ class VisionTransformer(nn.Module):
 
 
 @register_backbone("vit_s16")
-def vit_s16(width: int = 64) -> VisionTransformer:
-    return VisionTransformer(dim=width * 6, depth=12, heads=6)
+def vit_s16(width: int = 64, image_size: int = 224) -> VisionTransformer:
+    # position embeddings stay those of 224 px (14x14, as published checkpoints store them) and are
+    # resized on the fly for other image sizes, so any image size loads the same weight file
+    return VisionTransformer(dim=width * 6, depth=12, heads=6, image_size=224)

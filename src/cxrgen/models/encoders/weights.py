@@ -50,9 +50,9 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
                 if key in obj and isinstance(obj[key], dict):
                     obj = obj[key]
                     break
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+    if not isinstance(obj, dict) or not any(isinstance(v, torch.Tensor) for v in obj.values()):
         raise InputError(f"{path} is not a state dict of tensors (found {type(obj).__name__}); save model.state_dict()")
-    return obj
+    return obj  # may hold non-tensor module extra state (``*._extra_state``): skipped by the caller
 
 
 def load_encoder_weights(encoder: nn.Module, path: str | Path, prefix: str | None = None) -> LoadReport:
@@ -68,6 +68,9 @@ def load_encoder_weights(encoder: nn.Module, path: str | Path, prefix: str | Non
     report = LoadReport(str(path))
     state: dict[str, torch.Tensor] = {}
     for key, value in raw.items():
+        if not isinstance(value, torch.Tensor):
+            report.ignored.append(key)
+            continue
         if key.startswith("module."):
             key = key[len("module."):]
         if prefix:
