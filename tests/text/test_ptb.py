@@ -29,6 +29,10 @@ KNOWN = [
     ("previously<BR>described", "previously <br> described"),
     ("foo--bar ... wait... +/- 50% 5:30", "foo bar wait + / 50 % 5:30"),
     ('"quoted" \u201cquoted\u201d l\u2019apex it\u2019s', "quoted quoted l\u2019apex it 's"),
+    ("V76.12 SCREENING,786.2 XXXX", "v76 .12 screening ,786.2 xxxx"),
+    ("1.Severe changes. 2., Mild", "1 severe changes 2. mild"),
+    ("normal.&gt;] a&amp;b CXR.; x", "normal > -rsb- a & b cxr. x"),
+    ("XXXX/XXXX/weakness/lp 1.5-2.0", "xxxx/xxxx/weakness / lp 1.5-2 .0"),
     ("", ""),
     ("   ", ""),
 ]
@@ -66,3 +70,24 @@ def test_equals_java_ptbtokenizer_on_every_iu_xray_report(java_ptb_reference):
     assert len(java_ptb_reference) == 2955
     mismatches = [(r, ref) for r, ref in java_ptb_reference if " ".join(ptb_tokens(r)) != ref]
     assert mismatches == []
+
+
+# Sections where the Java lexer looks beyond one chunk or applies rules too rare to copy
+# (listed in cxrgen/text/ptb.py); every other section must be equal.
+KNOWN_DIVERGENCES = ("C. Hepatocellular", "XXXX.r/o", "iv''s")
+
+
+def test_equals_java_ptbtokenizer_on_iu_xml_report_sections(shared_data, java_ptb_reference):
+    # java_ptb_reference: skips with its reason when Java or pycocoevalcap is missing
+    import csv
+
+    ptb = pytest.importorskip("pycocoevalcap.tokenizer.ptbtokenizer")
+    with open(shared_data / "iu_xray" / "iu_xray_reports.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    texts = [r[k] for r in rows for k in ("indication", "comparison", "findings", "impression") if r[k]]
+    assert len(texts) > 14_000
+    out = ptb.PTBTokenizer().tokenize({i: [{"caption": t}] for i, t in enumerate(texts)})
+    mismatched = [t for i, t in enumerate(texts) if " ".join(ptb_tokens(t)) != out[i][0]]
+    unexplained = [t for t in mismatched if not any(k in t for k in KNOWN_DIVERGENCES)]
+    assert unexplained == []
+    assert len(mismatched) <= len(KNOWN_DIVERGENCES)
