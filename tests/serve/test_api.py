@@ -241,11 +241,33 @@ def test_retry_only_failed_studies(service):
     assert r.status_code == 409 and "only a failed study" in r.json()["detail"]
 
 
+def test_generation_failure_is_visible_and_retryable(service):
+    # the model refuses images under 64 px (cxrgen.inference.MIN_IMAGE_SIDE): a real failure
+    c = service.client
+    r = service.upload([("thumb.png", png_bytes(size=32))])
+    assert r.status_code == 202
+    job = service.wait_job(r.json()["job_id"])
+    assert job["status"] == "failed" and "smaller than 64 px" in job["error"]
+    sid = r.json()["study_id"]
+    study = c.get(f"/api/studies/{sid}", headers=service.h("rev")).json()
+    assert study["status"] == "failed" and study["job"]["status"] == "failed"
+    assert c.get(f"/api/studies/{sid}/report", headers=service.h("rad")).status_code == 404
+    assert c.post(f"/api/studies/{sid}/retry", headers=service.h("rev")).status_code == 403
+    again = c.post(f"/api/studies/{sid}/retry", headers=service.h("rad"))
+    assert again.status_code == 202 and again.json()["job_id"] != job["id"]
+    assert service.wait_job(again.json()["job_id"])["status"] == "failed"
+    metrics = c.get("/metrics").text
+    assert 'cxrgen_jobs_total{outcome="failed"}' in metrics
+
+
 # ----------------------------------------------------------------------------- service
 
 
 def test_health_metrics_openapi_and_page(service):
     c = service.client
+    sid = service.drafted_study()
+    assert service.upload([("x.gif", b"GIF89a" + bytes(64))]).status_code == 415
+    assert c.get(f"/api/studies/{sid}/report", headers=service.h("rev")).status_code == 200
     health = c.get("/healthz").json()
     assert health["status"] == "ok" and health["database"] is True and health["workers_alive"] == 1
     metrics = c.get("/metrics")
@@ -264,3 +286,4 @@ def test_health_metrics_openapi_and_page(service):
     assert page.status_code == 200 and "text/html; charset=utf-8" == page.headers["content-type"]
     assert 'id="login-form"' in page.text
     assert c.get("/static/app.js").status_code == 200
+    assert 'id="rating-form"' in c.get("/eval").text
