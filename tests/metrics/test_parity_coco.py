@@ -109,3 +109,30 @@ def test_r2gen_cleaning_pipeline_equals_pycocoevalcap(shared_data):
     for name, value in expected.items():
         assert ours.values()[name] == pytest.approx(value, abs=TOL)
     assert str(ours.scores["CIDEr"].signature).startswith("CIDEr|tok:whitespace|norm:r2gen-iu|lang:en|nrefs:1|")
+
+
+def test_raw_reports_equal_pycocoevalcap_pipeline_with_java_ptbtokenizer(shared_data):
+    """The default path (raw text, `ptb` tokeniser, no Java) gives the numbers of the usual
+    pycocoevalcap pipeline: PTBTokenizer (Java) then Bleu / Rouge / Cider."""
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed (pycocoevalcap's PTBTokenizer needs it; see .ci/setup.d/java.sh)")
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    from cxrgen.metrics import score_corpus
+
+    reports = iu_reports(shared_data, "test")
+    refs, hyps = reports, reports[5:] + reports[:5]
+    hyps[0], hyps[1] = "", "Normal."
+    ptb = PTBTokenizer()
+    gts = ptb.tokenize({i: [{"caption": r}] for i, r in enumerate(refs)})
+    res = ptb.tokenize({i: [{"caption": h}] for i, h in enumerate(hyps)})
+    with contextlib.redirect_stdout(io.StringIO()):
+        bleu, _ = coco_bleu.Bleu(4).compute_score(gts, res)
+    rouge, _ = coco_rouge.Rouge().compute_score(gts, res)
+    cider, _ = coco_cider.Cider().compute_score(gts, res)
+    ours = score_corpus(refs, hyps, lang="en", metrics=["BLEU", "ROUGE-L", "CIDEr"]).values()
+    expected = dict(zip(["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4"], bleu), **{"ROUGE-L": rouge, "CIDEr": cider})
+    for name, value in expected.items():
+        assert ours[name] == pytest.approx(value, abs=TOL)
