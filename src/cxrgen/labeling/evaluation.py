@@ -10,6 +10,11 @@ them and ``python -m cxrgen.labeling.evaluation shared/data`` prints them.
   "no definite effusion") and sometimes 1 ("concerning for atelectasis versus pneumonitis"), so
   the default scoring counts an uncertain label as negative (R2Gen's CE convention) and
   ``uncertain="positive"`` gives the other reading; both are reported.
+* Held-out protocol: :func:`split_half` cuts the gold reports in two by a fixed seeded hash of
+  the report id (:data:`SPLIT_SEED`), independent of order and of the labeler. The *dev* half
+  (1,540 reports) is the one read in error analyses; the *held-out* half (1,540) is only scored,
+  for the figures reported beside the full set (README, "Clinical efficacy"). The Chinese
+  evaluation uses the same halves (its reports are the same IU reports).
 * :func:`casia_reports`: CASIA-CXR French reports (Findings + Impression, sentences split on ``/``)
   with the principal finding of their file.
 * :func:`iu_zh_reports`: the machine-translated Chinese IU reports, one per report uid (the
@@ -19,6 +24,7 @@ them and ``python -m cxrgen.labeling.evaluation shared/data`` prints them.
 from __future__ import annotations
 
 import csv
+import hashlib
 import sys
 from pathlib import Path
 
@@ -30,6 +36,26 @@ from cxrgen.labeling.labelsets import CHESTXRAY14
 from cxrgen.metrics.clinical import ce_aggregate, ce_statistics, per_label_scores
 
 FINDINGS = CHESTXRAY14.findings
+
+#: seed of the dev / held-out split of the OpenI gold reports (a salt of the hash, fixed so that
+#: the halves never move); changing it would make the held-out half one that was looked at
+SPLIT_SEED = "cxrgen-openi-split"
+HALVES = ("dev", "heldout")
+
+
+def split_half(uid: str, seed: str = SPLIT_SEED) -> str:
+    """``"dev"`` or ``"heldout"`` for a report id: the parity of the first byte of
+    SHA-256(``seed:uid``), so about half each and stable across runs, machines and orders."""
+    return HALVES[hashlib.sha256(f"{seed}:{uid}".encode()).digest()[0] % 2]
+
+
+def select_half(data: list, half: str | None) -> list:
+    """The rows (uid first) of ``data`` in ``half`` (``None``: all of them)."""
+    if half is None:
+        return list(data)
+    if half not in HALVES:
+        raise ValueError(f"unknown half {half!r}; valid choices: {', '.join(HALVES)} or None (all)")
+    return [row for row in data if split_half(row[0]) == half]
 
 CASIA_FILES = {
     "Cardiomegaly": "CASIA-CXR_Cardiomegaly.csv",
@@ -80,10 +106,11 @@ def score_against_gold(predicted: list[dict], gold: list[dict], uncertain="negat
             "n": len(gold)}
 
 
-def evaluate_en_iu(shared: Path) -> dict:
-    data = iu_gold_reports(shared)
+def evaluate_en_iu(shared: Path, half: str | None = None, labels: str = "chestxray14") -> dict:
+    """Scores of the English labeler against the OpenI gold: all reports, or one ``half``."""
+    data = select_half(iu_gold_reports(shared), half)
     lab = get_labeler("en")
-    pred = lab.label_many([t for _, t, _ in data], "chestxray14")
+    pred = lab.label_many([t for _, t, _ in data], labels)
     return score_against_gold(pred, [g for _, _, g in data])
 
 
@@ -102,11 +129,31 @@ def iu_zh_reports(shared: Path) -> list[tuple[str, str, dict]]:
     return out
 
 
-def evaluate_zh_iu(shared: Path) -> dict:
-    data = iu_zh_reports(shared)
+def evaluate_zh_iu(shared: Path, half: str | None = None, labels: str = "chestxray14") -> dict:
+    """Scores of the Chinese labeler on the MT reports against the English gold."""
+    data = select_half(iu_zh_reports(shared), half)
     lab = get_labeler("zh")
-    pred = lab.label_many([t for _, t, _ in data], "chestxray14")
+    pred = lab.label_many([t for _, t, _ in data], labels)
     return score_against_gold(pred, [g for _, _, g in data])
+
+
+def summary_table(result_by_half: dict[str, dict]) -> str:
+    """A plain-text table: micro / macro P-R-F1 and per-class F1 for each half."""
+    names = list(result_by_half)
+    lines = [f"{'':30s}" + "".join(f"{n:>10s}" for n in names),
+             f"{'n':30s}" + "".join(f"{result_by_half[n]['n']:10d}" for n in names)]
+    for avg in ("micro", "macro"):
+        for k in ("P", "R", "F1"):
+            lines.append(f"{avg + '-' + k:30s}" + "".join(f"{result_by_half[n][avg][k]:10.3f}" for n in names))
+    lines.append(f"{'micro-F1 w/o unannot.':30s}"
+                 + "".join(f"{result_by_half[n]['micro_supported_labels']['F1']:10.3f}" for n in names))
+    for c in FINDINGS:
+        cells = []
+        for n in names:
+            p = result_by_half[n]["per_label"][c]
+            cells.append(f"{p['F1']:6.3f}/{int(p['support']):<3d}" if p["support"] else f"{'-':>10s}")
+        lines.append(f"{c + ' F1/support':30s}" + "".join(f"{x:>10s}" for x in cells))
+    return "\n".join(lines)
 
 
 def casia_reports(shared: Path, finding: str) -> list[str]:
@@ -144,12 +191,20 @@ def main(argv=None) -> int:
     which = args[1:] or ["en", "fr", "zh"]
     import json
 
+    halves = {"full": None, "dev": "dev", "held-out": "heldout"}
     if "en" in which:
-        print("en / IU X-Ray OpenI gold:", json.dumps(evaluate_en_iu(shared), indent=1))
+        res = {k: evaluate_en_iu(shared, h) for k, h in halves.items()}
+        print(f"en / IU X-Ray OpenI gold (chestxray14, uncertain = negative; split seed {SPLIT_SEED!r}):")
+        print(summary_table(res))
+        lit = evaluate_en_iu(shared, None, "chestxray14-literal")
+        print(f"  chestxray14-literal (no gold conventions), full: micro-F1 {lit['micro']['F1']:.3f} "
+              f"macro-F1 {lit['macro']['F1']:.3f}")
     if "fr" in which:
         print("fr / CASIA-CXR:", json.dumps(evaluate_fr_casia(shared), indent=1))
     if "zh" in which:
-        print("zh / IU X-Ray MT:", json.dumps(evaluate_zh_iu(shared), indent=1))
+        res = {k: evaluate_zh_iu(shared, h) for k, h in halves.items()}
+        print("zh / IU X-Ray MT vs the English gold (chestxray14):")
+        print(summary_table(res))
     return 0
 
 

@@ -17,6 +17,12 @@ Trigger kinds follow NegEx (Chapman et al., 2001) and NegBio (Peng et al., 2018)
 * ``pos_pre``: double negations that assert ("not without", "non sans", "并非没有").
 * ``terminators``: words that end a trigger's scope inside a sentence ("but", "however",
   "mais", "但").
+* ``alternatives``: a differential of named alternatives ("atelectasis versus scarring",
+  "atélectasie vs cicatrice", "肺不张与瘢痕鉴别"): the finding is one reading among two, a hedge
+  *and* an assertion that something is there. Mentions it decides are uncertain and flagged
+  ``alternative``; the label set says which value they take (:class:`LabelSet.alternatives`):
+  uncertain for CheXpert (its labeler's "versus" rule), positive for the OpenI gold convention.
+  A hedge before the pair ("possible infiltrate versus atelectasis") still decides both.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ class Lexicon:
     pseudo: tuple[str, ...] = ()
     pos_pre: tuple[str, ...] = ()
     terminators: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()
     #: phrases that contain a trigger word but are no trigger ("可疑的" "suspicious" as an
     #: adjective inside a negated list): matched so that the shorter trigger is not
     inert: tuple[str, ...] = ()

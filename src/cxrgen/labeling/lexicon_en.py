@@ -16,8 +16,10 @@ from cxrgen.labeling.lexicon import Lexicon
 _SIDE = r"(?:(?:left|right|bilateral|bibasilar|bibasal|basilar|small|large|moderate|mild|minimal|trace|tiny|layering|loculated|subpulmonic|residual|persistent|chronic|new|increasing|decreasing|xxxx)[ -]+){0,3}"
 
 MENTIONS = {
+    # "volume loss" is a sign shared by atelectasis, resection and fibrosis (Fleischner glossary:
+    # atelectasis is reduced inflation of lung); on its own it is not atelectasis (other_abnormal)
     "atelectasis": (
-        r"atelecta\w*", r"collapse[d]?", r"(?:lobar|lung) collapse", r"volume loss",
+        r"atelecta\w*", r"collapse[d]?", r"(?:lobar|lung) collapse",
     ),
     "cardiomegaly": (
         r"cardiomegaly", r"cardiac (?:enlargement|megaly)",
@@ -46,9 +48,11 @@ MENTIONS = {
     "edema": (r"o?edema(?:tous)?",),
     "emphysema": (r"emphysema\w*",),
     "fibrosis": (r"fibros[ie]s", r"fibrotic", r"fibrosis"),
+    # scarring of the pleura is a pleural abnormality (CheXpert's Pleural Other) but not a
+    # measured thickening: ChestX-ray14's Pleural_Thickening takes the thickening only
     "pleural_thickening": (
-        r"pleural (?:thickening|scarring|plaques?)", r"thickening of the pleura",
-        r"pleural[- ]parenchymal (?:scarring|thickening)", r"apical (?:pleural )?(?:thickening|capping)",
+        r"pleural (?:thickening|plaques?)", r"thickening of the pleura",
+        r"pleural[- ]parenchymal thickening", r"apical (?:pleural )?(?:thickening|capping)",
         r"pleural-based (?:thickening|opacity)",
         # the fissures are pleura: fissural thickening is pleural thickening
         r"(?:fissural|fissure|interlobar fissural) thickening", r"thickening (?:of|in|along) the (?:\w+ )?fissures?",
@@ -65,7 +69,17 @@ MENTIONS = {
         r"opacit(?:y|ies)", r"opacification", r"densit(?:y|ies)", r"haziness", r"airspace disease",
         r"air space disease", r"infiltrat\w*", r"increased (?:interstitial )?markings",
     ),
-    "pleural_other": (r"fibrothorax", r"pleural (?:calcification|abnormalit\w+)"),
+    "pleural_other": (
+        r"fibrothorax", r"pleural (?:calcification|abnormalit\w+)",
+        r"pleural (?:scarring|scars?|fibrosis)", r"pleural[- ]?parenchymal (?:scarring|scars?)",
+        r"pleuroparenchymal (?:scarring|scars?)",
+    ),
+    # thickened airway walls (bronchitis, reactive airways): not pleura; the OpenI gold
+    # nevertheless counts them as Pleural_Thickening (a convention of that label set, labelsets.py)
+    "airway_wall_thickening": (
+        r"(?:peri)?bronchial (?:wall )?thickening", r"thickening of the (?:peri)?bronch\w+(?: walls?)?",
+        r"(?:bronchial|airway) walls? (?:are |is )?thickened", r"peribronchial cuffing",
+    ),
     "fracture": (r"fractures?", r"fractured"),
     "device": (
         r"(?:picc|central venous|venous|swan[- ]ganz) (?:line|catheter)s?", r"catheters?",
@@ -87,6 +101,13 @@ NORMAL_STATEMENTS = {
 }
 
 OTHER_ABNORMAL = (
+    # look-alikes of label words that name another finding (matched whole, so that the shorter
+    # label word inside is not): air in the soft tissues is not pulmonary emphysema, cystic
+    # fibrosis is a disease not a fibrosis, fluid in the pericardium or the soft tissues is not
+    # a pleural effusion or pulmonary edema (Fleischner glossary; CheXpert's mention rules)
+    r"subcutaneous emphysema", r"(?:soft tissue|chest wall|mediastinal) emphysema", r"cystic fibrosis",
+    r"pericardial effusions?", r"(?:soft tissue|subcutaneous|extremity|ankle|leg) edema",
+    r"volume loss",
     r"calcified (?:\w+ )?granulomas?", r"granulomatous (?:disease|process)",
     r"granulom\w*", r"scar(?:ring|s)?", r"calcifi\w+", r"calcified", r"degenerative", r"spondylo\w+",
     r"osteophyt\w*", r"tortuous\w*", r"tortuosity", r"ectatic", r"ectasia", r"hyperinflat\w*",
@@ -120,19 +141,24 @@ UNC_PRE = (
     r"can not (?:be )?(?:excluded?|ruled out|rule out)", r"cannot exclude", r"not (?:be )?excluded",
     r"difficult to (?:exclude|rule out)", r"suspicious (?:for|of)", r"concerning for", r"suspect\w*",
     r"suggest\w*", r"question(?:able)? (?:of )?", r"questionable", r"equivocal", r"consider(?:ed)? (?:for|as)",
-    r"differential (?:diagnosis )?(?:includes?|considerations?)?", r"versus", r"vs\.?", r"borderline",
+    r"differential (?:diagnosis )?(?:includes?|considerations?)?", r"borderline",
     r"indeterminate", r"worrisome for",
     r"question", r"\?", r"presum\w+", r"uncertain", r"would be difficult to exclude",
     # requests and hypotheticals: "to rule out pneumonia", "could obscure a nodule"
     r"rule out", r"r/o", r"to exclude", r"evaluate for", r"evaluation of possible", r"(?:could|may|might) obscure",
     r"if there is", r"in case of",
     r"not (?:entirely )?(?:be )?ruled out", r"cannot be entirely excluded",
+    # attributions that offer a cause among others: "opacities may be due to atelectasis"
+    r"(?:may|could|might) be (?:due to|secondary to|related to|from|caused by)",
+    r"(?:may|could|might) (?:be )?(?:in part )?(?:due|secondary) to",
 )
 UNC_POST = (
     r"(?:is|are|cannot be|can not be|not) (?:excluded|ruled out)", r"cannot be (?:entirely )?excluded",
     r"(?:(?:is|are) )?(?:not )?(?:entirely )?excluded", r"(?:(?:is|are) )?(?:possible|suspected|questioned|likely|probable)",
-    r"versus", r"vs\.?", r"\?", r"(?:could|may|might) (?:be|represent|reflect)", r"not excluded",
+    r"\?", r"(?:could|may|might) (?:be|represent|reflect)", r"not excluded",
 )
+# a differential of named alternatives, "atelectasis versus scarring" (lexicon.py, labelsets.py)
+ALTERNATIVES = (r"versus", r"vs\.?")
 PSEUDO = (
     r"no (?:significant |interval |substantial |appreciable )?(?:change|increase|decrease|worsening|improvement|progression)(?: in| of)?",
     r"not only", r"no (?:other|further)(?= \w+ (?:than|besides))", r"without (?:significant |interval )?change(?: in| of)?",
@@ -186,6 +212,7 @@ LEXICON_EN = Lexicon(
     pseudo=PSEUDO,
     pos_pre=POS_PRE,
     terminators=TERMINATORS,
+    alternatives=ALTERNATIVES,
     sentence_end=r"[;!\n]|\.(?<!\d\.)(?!\d)|\s\d+\.\s",  # a period between digits is a decimal
     anatomy=ANATOMY,
     modifiers=MODIFIERS,

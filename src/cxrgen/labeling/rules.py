@@ -29,8 +29,9 @@ from typing import Iterable, Sequence
 from cxrgen.labeling.labelsets import NEGATIVE, POSITIVE, UNCERTAIN, LabelSet, get_label_set
 from cxrgen.labeling.lexicon import Lexicon
 
-_PRE_KINDS = {"neg_pre": NEGATIVE, "unc_pre": UNCERTAIN, "pseudo": POSITIVE, "pos_pre": POSITIVE}
-_POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN}
+_PRE_KINDS = {"neg_pre": NEGATIVE, "unc_pre": UNCERTAIN, "pseudo": POSITIVE, "pos_pre": POSITIVE,
+              "alternatives": UNCERTAIN}
+_POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN, "alternatives": UNCERTAIN}
 _COMMA = re.compile("[,，、]")
 
 
@@ -46,6 +47,9 @@ class Mention:
     kind: str  # "mention", "normal" (a statement of absence) or "other" (abnormal, outside labels)
     sentence: int
     trigger: str | None = None  # the trigger text that decided the status, if any
+    #: named as one of alternatives ("A versus B"): uncertain here, the label set decides
+    #: the value it takes (``LabelSet.alternatives``)
+    alternative: bool = False
 
 
 class _Matcher:
@@ -121,7 +125,8 @@ class RuleLabeler:
         entries += [(("other", "other"), p) for p in lexicon.other_abnormal]
         self._mentions = _Matcher(entries, wb)
         triggers = []
-        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "terminators", "inert"):
+        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "terminators", "inert",
+                     "alternatives"):
             triggers += [(kind, p) for p in getattr(lexicon, kind)]
         self._triggers = _Matcher(triggers, wb)
         self._sentence_re = re.compile(lexicon.sentence_end)
@@ -162,18 +167,20 @@ class RuleLabeler:
         for (start, end, tags), si in zip(found, sent_of):
             context = self._status(text, trigs_by_sent[si], start, end)
             for kind, concept in tags:
-                status, trig = (NEGATIVE, None) if kind == "normal" else context
-                out.append(Mention(concept, start, end, text[start:end], status, kind, si, trig))
+                status, trig, alt = (NEGATIVE, None, False) if kind == "normal" else context
+                out.append(Mention(concept, start, end, text[start:end], status, kind, si, trig, alt))
         return out
 
-    def _status(self, text, trigs, start, end) -> tuple[int, str | None]:
+    def _status(self, text, trigs, start, end) -> tuple[int, str | None, bool]:
+        """(status, deciding trigger text, named as an alternative?) of the mention at
+        ``start:end`` given the triggers of its sentence."""
         lex = self.lexicon
-        nearest = None
+        nearest = before = None  # the nearest pre-trigger, and the one before it
         for t0, t1, kinds in trigs:
             if t1 > start:
                 break
             if "terminators" in kinds:
-                nearest = None  # a terminator after a trigger closes its scope
+                nearest = before = None  # a terminator after a trigger closes its scope
                 continue
             for kind in kinds:
                 if kind in _PRE_KINDS and start - t1 <= lex.pre_scope:
@@ -182,10 +189,18 @@ class RuleLabeler:
                     if (kind == "unc_pre" and nearest is not None and nearest[2] == "neg_pre"
                             and t0 - nearest[1] <= 2):
                         break
-                    nearest = (t0, t1, kind)
+                    nearest, before = (t0, t1, kind), nearest
                     break
+        if nearest is not None and nearest[2] == "alternatives":
+            # "possible infiltrate versus atelectasis", "no A versus B": a hedge or a negation
+            # before the pair (and no comma between) is the pair's; else B is an alternative
+            if (before is not None and before[2] in ("unc_pre", "neg_pre")
+                    and not _COMMA.search(text, before[1], nearest[0])):
+                nearest = before
+            else:
+                return UNCERTAIN, text[nearest[0]:nearest[1]], True
         if nearest is not None:
-            return _PRE_KINDS[nearest[2]], text[nearest[0]:nearest[1]]
+            return _PRE_KINDS[nearest[2]], text[nearest[0]:nearest[1]], False
         for t0, t1, kinds in trigs:
             if t0 < end:
                 continue
@@ -195,10 +210,10 @@ class RuleLabeler:
                 break
             post = [k for k in kinds if k in _POST_KINDS]
             if post:
-                return _POST_KINDS[post[0]], text[t0:t1]
+                return _POST_KINDS[post[0]], text[t0:t1], post[0] == "alternatives"
             if any(k in _PRE_KINDS for k in kinds):  # the next clause's own trigger: stop
                 break
-        return POSITIVE, None
+        return POSITIVE, None, False
 
     # -- labels -----------------------------------------------------------------------------
     def label(self, text: str, labels: str | LabelSet = "chestxray14") -> dict[str, int | None]:
@@ -214,17 +229,28 @@ class RuleLabeler:
 
 
 def labels_from_mentions(mentions: Sequence[Mention], label_set: LabelSet) -> dict[str, int | None]:
-    """Combine mention statuses per column: positive > uncertain > negative > not mentioned."""
+    """Combine mention statuses per column: positive > uncertain > negative > not mentioned.
+
+    The label set's conventions apply here: a mention named as an alternative ("A versus B")
+    takes ``label_set.alternatives``; a column in ``label_set.not_annotated`` stays ``None``
+    (its mentions still make the study not normal)."""
     by_concept: dict[str, set[int]] = {}
     for m in mentions:
-        by_concept.setdefault(m.concept, set()).add(m.status)
+        status = label_set.alternatives if m.alternative else m.status
+        by_concept.setdefault(m.concept, set()).add(status)
     values: dict[str, int | None] = {}
+    not_annotated_abnormal = False
     for column in label_set.columns:
         if column == label_set.summary:
             continue
         statuses: set[int] = set()
         for concept in label_set.concepts[column]:
             statuses |= by_concept.get(concept, set())
+        if column in label_set.not_annotated:
+            values[column] = None
+            if statuses & {POSITIVE, UNCERTAIN}:
+                not_annotated_abnormal = True
+            continue
         if POSITIVE in statuses:
             values[column] = POSITIVE
         elif UNCERTAIN in statuses:
@@ -234,8 +260,8 @@ def labels_from_mentions(mentions: Sequence[Mention], label_set: LabelSet) -> di
         else:
             values[column] = None
     if label_set.summary:
-        abnormal = any(v in (POSITIVE, UNCERTAIN) for c, v in values.items()
-                       if c not in label_set.summary_ignores)
+        abnormal = not_annotated_abnormal or any(
+            v in (POSITIVE, UNCERTAIN) for c, v in values.items() if c not in label_set.summary_ignores)
         if label_set.summary_uses_other:
             abnormal = abnormal or bool(by_concept.get("other", set()) & {POSITIVE, UNCERTAIN})
         if abnormal:
