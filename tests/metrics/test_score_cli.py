@@ -126,3 +126,36 @@ def test_chinese_and_french_scores_are_not_empty():
     assert zh.values()["BLEU-1"] > 0.3 and zh.tok == "zh-jieba"
     fr = score_corpus(["L'opacité est nette."] * 2, ["L'opacité est floue."] * 2, lang="fr", metrics=["BLEU"])
     assert fr.values()["BLEU-1"] == pytest.approx(0.75, abs=1e-6)
+
+
+def test_several_references_per_report(tmp_path, capsys):
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text(
+        json.dumps({"id": "a", "report": ["The heart is normal.", "Normal heart."]}) + "\n"
+        + json.dumps({"id": "b", "report": ["Lungs are clear.", "Clear lungs."]}) + "\n",
+        encoding="utf-8",
+    )
+    hyps = write_jsonl(tmp_path / "hyps.jsonl", ["Normal heart.", "Clear lungs."], ["a", "b"])
+    out = run_json(capsys, "--refs", str(refs), "--hyps", hyps, "--metrics", "BLEU", "ROUGE-L")
+    assert "|nrefs:2|" in out["signature"]
+    assert out["ROUGE-L"] == 1.0 and out["BLEU-1"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_duplicate_ids_and_null_report(tmp_path, capsys):
+    dup = tmp_path / "dup.jsonl"
+    dup.write_text('{"id": "a", "report": "x"}\n{"id": "a", "report": "y"}\n', encoding="utf-8")
+    assert main(["score", "--refs", str(dup), "--hyps", str(dup)]) == 2
+    assert f"{dup}:2: id 'a' already on line 1" in capsys.readouterr().err
+    null = tmp_path / "null.jsonl"
+    null.write_text('{"id": "a", "report": null}\n', encoding="utf-8")
+    assert main(["score", "--refs", str(null), "--hyps", str(null)]) == 2
+    assert 'use "" for an empty report' in capsys.readouterr().err
+
+
+def test_library_rejects_unknown_language_and_unpaired_lists():
+    from cxrgen.errors import ConfigError, InputError
+
+    with pytest.raises(ConfigError, match="unknown language 'de'; valid choices: en, fr, zh"):
+        score_corpus(["a"], ["a"], lang="de")
+    with pytest.raises(InputError, match="2 references but 1 hypotheses"):
+        score_corpus(["a", "b"], ["a"])
