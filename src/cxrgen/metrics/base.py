@@ -37,6 +37,13 @@ name the user types (``--metrics METEOR``)::
             # (N, k) rows -> one score per report for each name, arrays of shape (N,)
             return {"METEOR": ...}
 
+        def aggregate_totals(self, totals, n):
+            # optional: when the score depends on the rows only through their column sums
+            # (METEOR 1.5 sums its statistics), score T resampled corpora at once:
+            # totals (T, k) -> {"METEOR": array of shape (T,)}. Bootstrap and the paired test
+            # then cost one matrix product instead of T calls to aggregate.
+            ...
+
 A metric package is imported by :mod:`cxrgen.metrics` (``cxrgen/metrics/__init__.py``), which
 makes it appear in :func:`default_metric_names`, in ``cxrgen score --metrics`` choices and in the
 default metric list, with no other change. The constructor receives the language (``lang``);
