@@ -128,3 +128,13 @@ def test_indication_does_not_depend_on_findings():
     assert a["indication"] in ("Shortness of breath.", "Cough and fever.", "Chest pain.", "Preoperative evaluation.",
                                "Dyspnea.", "Routine examination.", "Follow-up.", "Fatigue.")
     assert (a["indication"], a["comparison"]) == (b["indication"], b["comparison"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_sentence_or_sharp_angle_statement_is_repeated(lang):
+    key = {"en": "costophrenic angles are", "fr": "culs-de-sac pleuraux libres", "zh": "肋膈角锐利"}[lang]
+    for i, found in studies(200, seed=12):
+        text = write_report(found, lang, np.random.default_rng([i, 5]))["findings"]
+        said = sentences(text, lang)
+        assert len(said) == len(set(said)), text
+        assert text.lower().count(key) <= 1, text

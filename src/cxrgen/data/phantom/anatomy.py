@@ -200,7 +200,8 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
         sc.hilum[side] = (hx, hy)
         add_disc(D, X, Y, hx, hy, 0.035 * p.scale, 0.16)
         x0, x1 = (0.0, p.cx + 0.08) if side == "right" else (p.cx - 0.08, 1.0)
-        sc.markings[side] = _vessel_markings(X, Y, hx, hy, SIGN[side], rng, x0, x1) * sc.lung[side]
+        box = (x0, p.y_apex - 0.06, x1, p.y_cp + 0.06)
+        sc.markings[side] = _vessel_markings(X, Y, hx, hy, SIGN[side], rng, box) * sc.lung[side]
 
     # Spine: a vertical strip with vertebral bodies, faint behind the mediastinum.
     vert = 0.5 + 0.5 * np.cos(2 * np.pi * (Y - F32(p.y_apex)) / F32(p.rib_spacing * 0.95)).astype(F32)
@@ -220,28 +221,33 @@ def _columns(size: int, x0: float, x1: float) -> slice:
     return slice(max(int(x0 * size), 0), min(int(np.ceil(x1 * size)), size))
 
 
-def _vessel_markings(X, Y, hx, hy, sign, rng: np.random.Generator, x0: float, x1: float, n: int = 720) -> np.ndarray:
+def _vessel_markings(X, Y, hx, hy, sign, rng: np.random.Generator, box: tuple[float, float, float, float],
+                     n: int = 720) -> np.ndarray:
     """Branching vascular markings radiating from a hilum, fading towards the periphery.
 
     An angular profile of sharp random peaks gives the vessels, a smooth angular wiggle bends
     them, and shifting the profile at a few radii gives their branching. The markings reach the
     chest wall faintly, so that their absence beyond a pleural line (pneumothorax) shows. Only
-    the columns between ``x0`` and ``x1`` (the lung's side) are computed.
+    the pixels inside ``box`` (x0, y0, x1, y1: the lung, with a margin) are computed.
     """
     size = X.shape[0]
     out = np.zeros_like(X)
-    cols = _columns(size, x0, x1)
-    Xs, Ys = X[:, cols], Y[:, cols]
+    win = (_columns(size, box[1], box[3]), _columns(size, box[0], box[2]))  # rows, columns
+    Xs, Ys = X[win], Y[win]
     dx, dy = (Xs - F32(hx)) * F32(sign), Ys - F32(hy)
     r = np.sqrt(dx * dx + dy * dy)
-    wiggle = F32(0.06) * smooth_noise(rng, size, 8)[:, cols]  # vessels curve a little
-    idx = ((np.arctan2(dy, dx) + wiggle + F32(np.pi)) * F32(n / (2 * np.pi))).astype(np.int32) % n
+    wiggle = F32(0.06) * smooth_noise(rng, size, 8)[win]  # vessels curve a little
+    idx = ((np.arctan2(dy, dx) + wiggle + F32(np.pi)) * F32(n / (2 * np.pi))).astype(np.int32)
+    idx %= n
     peaks = np.clip(rng.standard_normal(n).astype(F32), 0, None) ** 2
     peaks = np.maximum(peaks, np.roll(peaks, 1))  # about 1 degree wide
-    branch = np.clip(rng.standard_normal(n).astype(F32) + 0.6, 0, None)
+    branch = np.clip(rng.standard_normal(n).astype(F32) + 0.6, 0, None) * F32(0.5) + F32(0.5)
     ring = (r * 28).astype(np.int32)
-    tex = peaks[idx] * (0.5 + 0.5 * branch[(idx + ring * 53) % n])
-    out[:, cols] = F32(0.05) * tex * (F32(0.45) + np.exp(-r / F32(0.18)))
+    ring *= 53
+    ring += idx
+    ring %= n
+    tex = peaks[idx] * branch[ring]
+    out[win] = F32(0.05) * tex * (F32(0.45) + np.exp(r * F32(-1 / 0.18)))
     return out
 
 
@@ -338,7 +344,8 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
             (x_mid + 0.06, p.y_apex + 0.13), (x_mid + 0.07, yh)]
     add_polyline(D, X, Y, arch, 0.03 * p.scale, 0.08, soft=0.01)
     # Markings: vessels radiating from the hilum both ways.
-    markings = _vessel_markings(X, Y, *sc.hilum, 1.0, rng, sc.x_front - 0.05, sc.x_back + 0.05)
+    box = (sc.x_front - 0.05, p.y_apex - 0.06, sc.x_back + 0.05, p.y_cp + 0.1)
+    markings = _vessel_markings(X, Y, *sc.hilum, 1.0, rng, box)
     sc.markings = markings * F32(0.8) * sc.lung
 
     # Spine: vertebral bodies and discs behind the lungs; sternum in front.

@@ -71,7 +71,7 @@ def _findings_text(findings: Findings, book: ModuleType, rng: np.random.Generato
         pleura.append(book.negative(absent, rng))
     else:
         pleura += [book.negative([n], rng) for n in absent]
-    if "Pleural Effusion" not in findings and rng.random() < 0.3:
+    if "Pleural Effusion" not in findings and rng.random() < 0.3 and book.SHARP_KEY not in "".join(pleura):
         pleura.append(pick(rng, book.SHARP_ANGLES))
 
     groups = [heart, lungs, pleura]

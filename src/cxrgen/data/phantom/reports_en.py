@@ -16,6 +16,7 @@ SEP = " "
 MEDIASTINUM = ("The mediastinal contours are normal.", "Mediastinal and hilar contours are unremarkable.",
                "The hilar and mediastinal contours are within normal limits.")
 LUNGS_CLEAR = ("The lungs are well expanded.", "The lungs are clear.", "Lungs are well aerated.")
+SHARP_KEY = "costophrenic"  # SHARP_ANGLES is not added when a negative already says it
 SHARP_ANGLES = ("The costophrenic angles are sharp.", "Both costophrenic angles are clear.")
 BONES = ("No acute osseous abnormality.", "The osseous structures are intact.",
          "Visualized osseous structures are unremarkable.", "No displaced rib fracture.")

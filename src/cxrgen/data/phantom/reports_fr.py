@@ -18,6 +18,7 @@ SEP = " "
 MEDIASTINUM = ("Médiastin de morphologie normale.", "Hiles et médiastin sans particularité.",
                "Pas d'élargissement médiastinal.")
 LUNGS_CLEAR = ("Bonne transparence des deux champs pulmonaires.", "Parenchyme pulmonaire sans anomalie.")
+SHARP_KEY = "Culs-de-sac"  # SHARP_ANGLES is not added when a negative already says it
 SHARP_ANGLES = ("Culs-de-sac pleuraux libres.", "Coupoles diaphragmatiques bien dessinées.")
 BONES = ("Pas de lésion osseuse décelable.", "Cadre osseux sans particularité.",
          "Structures osseuses sans anomalie.")

@@ -16,6 +16,7 @@ SEP = ""
 
 MEDIASTINUM = ("纵隔居中。", "纵隔及肺门影未见异常。", "气管居中，纵隔未见增宽。")
 LUNGS_CLEAR = ("两肺纹理清晰。", "双肺透亮度正常，肺纹理走行自然。")
+SHARP_KEY = "肋膈角"  # SHARP_ANGLES is not added when a negative already says it
 SHARP_ANGLES = ("双侧膈面光整，肋膈角锐利。", "双侧肋膈角锐利。")
 BONES = ("胸廓骨质未见异常。", "所见骨质结构未见明确异常。", "胸廓对称，骨质未见破坏。")
 NORMAL_IMPRESSIONS = ("心肺膈未见明显异常。", "胸部X线未见明显异常。", "两肺、心、膈未见明显异常。")
