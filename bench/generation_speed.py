@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with torch.no_grad():
         model.generate(images[:1], view_mask[:1], max_len=2, beam_size=args.beam)  # warm-up
-        t_enc, _ = timed(lambda: model.start_decoding(images, view_mask))
+        t_enc, _ = timed(lambda: model.start_decoding(images, view_mask, use_cache=False))
         kw = dict(max_len=args.max_len, min_len=min_len, beam_size=args.beam)
         t_cached, cached = timed(lambda: model.generate(images, view_mask, use_cache=True, **kw))
         t_full, full = timed(lambda: model.generate(images, view_mask, use_cache=False, **kw))

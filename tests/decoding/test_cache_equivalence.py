@@ -48,10 +48,11 @@ def test_step_log_probs_match(name, inputs):
     model = create_model(name, tiny_config(name), Vocab(WORDS)).double().eval()
     prefix = torch.tensor([[1, 4, 9, 7, 7, 12]] * 3)
     with torch.no_grad():
-        state = model.start_decoding(images, view_mask)
+        state = model.start_decoding(images, view_mask, use_cache=True)
+        state_full = model.start_decoding(images, view_mask, use_cache=False)
         full = model(images, view_mask, torch.cat([prefix, prefix[:, :1]], 1))["logits"].log_softmax(-1)
         for t in range(1, prefix.shape[1] + 1):
             cached, state = model.decode_step(prefix[:, :t], state, use_cache=True)
-            uncached, _ = model.decode_step(prefix[:, :t], state, use_cache=False)
+            uncached, _ = model.decode_step(prefix[:, :t], state_full, use_cache=False)
             torch.testing.assert_close(cached, uncached, rtol=0, atol=1e-10)
             torch.testing.assert_close(cached, full[:, t - 1], rtol=0, atol=1e-10)

@@ -28,8 +28,19 @@ def map_state(state: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
     return state
 
 
+STATIC = "static"  # state entries that are the same for every beam of a study (the encoded image)
+
+
 def reorder_state(state: Any, index: torch.Tensor) -> Any:
-    """Keep / repeat the hypotheses ``index`` (N',) of every tensor in ``state``."""
+    """Keep / repeat the hypotheses ``index`` (N',) of every tensor in ``state``.
+
+    Beam search only ever reorders the beams *within* a study, so entries under the top-level key
+    ``"static"`` (identical for the K beams of a study, e.g. the visual memory and its projected
+    keys / values) are left in place instead of being copied at every step.
+    """
+    if isinstance(state, dict) and STATIC in state:
+        rest = {k: v for k, v in state.items() if k != STATIC}
+        return {STATIC: state[STATIC], **map_state(rest, lambda t: t.index_select(0, index))}
     return map_state(state, lambda t: t.index_select(0, index))
 
 

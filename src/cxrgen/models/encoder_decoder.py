@@ -118,30 +118,40 @@ class EncoderDecoderGenerator(ReportGenerator):
         return self.decoder_norm(x, cond), weights
 
     # ---- decoding ---------------------------------------------------------------------
-    def start_decoding(self, images: torch.Tensor, view_mask: torch.Tensor) -> dict[str, Any]:
+    def start_decoding(self, images: torch.Tensor, view_mask: torch.Tensor, use_cache: bool = True) -> dict[str, Any]:
+        """Encode the images once; the state the step function carries from token to token.
+
+        ``static`` entries are the same for every beam of a study and are not reordered by beam
+        search. The cached step reads the memory's keys / values, projected here once; the
+        uncached step reprojects the memory at each step, as R2Gen does.
+        """
         memory, mask, _ = self.encode_memory(images, view_mask)
         B = memory.shape[0]
+        static: dict[str, Any] = {"mask": mask}  # (B, P')
+        if use_cache:
+            static["memory_kv"] = [layer.cross_attn.project_kv(memory) for layer in self.decoder_layers]
+        else:
+            static["memory"] = memory  # (B, P', D)
         return {
-            "memory": memory,  # (B, P', D): used by the uncached step, which reprojects it like R2Gen
-            "mask": mask,  # (B, P')
-            "memory_kv": [layer.cross_attn.project_kv(memory) for layer in self.decoder_layers],
+            "static": static,
             "self_kv": None,  # per layer (k, v) of the generated tokens: (B, h, t, d_k)
             "cond": self.init_condition(B, memory.device, memory.dtype),
         }
 
     def decode_step(self, tokens: torch.Tensor, state: dict[str, Any], use_cache: bool = True) -> tuple[torch.Tensor, dict]:
         """Log-probabilities (N, vocab) of the token after ``tokens`` (N, t)."""
+        static = state["static"]
         if not use_cache:
-            hidden, _ = self._decode_full(tokens, state["memory"], state["mask"])
+            hidden, _ = self._decode_full(tokens, static["memory"], static["mask"])
             return self.logit(hidden[:, -1]).log_softmax(-1), state
         t = tokens.shape[1] - 1
         x = self.fuse_text(self.tgt_embed(tokens[:, -1:], start=t))  # (N, 1, D): the new token only
         cond, cond_state = self.condition(x, state["cond"])  # one recurrent step
-        mem_mask = state["mask"][:, None, None, :]
+        mem_mask = static["mask"][:, None, None, :]
         new_kv = []
         for i, layer in enumerate(self.decoder_layers):
             cache = state["self_kv"][i] if state["self_kv"] is not None else None
-            x, kv, _ = layer(x, state["memory_kv"][i], mem_mask, cond, None, cache=cache)
+            x, kv, _ = layer(x, static["memory_kv"][i], mem_mask, cond, None, cache=cache)
             new_kv.append(kv)
         hidden = self.decoder_norm(x, cond)
         state = {**state, "self_kv": new_kv, "cond": cond_state}
@@ -171,7 +181,7 @@ class EncoderDecoderGenerator(ReportGenerator):
         self.eval()
         try:
             max_len = self.config.max_len if max_len is None else max_len
-            state = self.start_decoding(images, view_mask)
+            state = self.start_decoding(images, view_mask, use_cache=use_cache)
             v = self.vocab
             kwargs = dict(bos=v.bos_id, eos=v.eos_id, pad=v.pad_id, device=images.device, max_len=max_len,
                           min_len=min_len, block_trigrams=block_trigrams)
