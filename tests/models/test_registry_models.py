@@ -72,3 +72,11 @@ def test_attention_maps_per_view(vocab, batch):
         assert m.shape == (2, 2, 2)  # (V, h, w): 64 px / 32
         assert float(m.sum()) == pytest.approx(1.0, abs=1e-5)  # a distribution over the real patches
         assert bool((m[~vm] == 0).all())  # a missing view gets no heat
+
+
+@pytest.mark.parametrize("kwargs", [{"max_len": 0}, {"beam_size": 0}, {"min_len": 5, "max_len": 3}])
+def test_bad_decoding_options(vocab, batch, kwargs):
+    images, view_mask, _ = batch
+    model = create_model("r2gen", tiny_config("r2gen"), vocab)
+    with pytest.raises(ConfigError, match="generate needs max_len >= 1"):
+        model.generate(images, view_mask, **kwargs)

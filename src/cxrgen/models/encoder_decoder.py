@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from cxrgen.decoding.beam import beam_search
+from cxrgen.errors import ConfigError
 from cxrgen.decoding.greedy import greedy_search
 from cxrgen.models.base import ReportGenerator
 from cxrgen.models.config import ModelConfig
@@ -181,6 +182,11 @@ class EncoderDecoderGenerator(ReportGenerator):
         self.eval()
         try:
             max_len = self.config.max_len if max_len is None else max_len
+            if max_len < 1 or beam_size < 1 or not 0 <= min_len <= max_len:
+                raise ConfigError(
+                    f"generate needs max_len >= 1, beam_size >= 1 and 0 <= min_len <= max_len; "
+                    f"got max_len={max_len}, beam_size={beam_size}, min_len={min_len}"
+                )
             state = self.start_decoding(images, view_mask, use_cache=use_cache)
             v = self.vocab
             kwargs = dict(bos=v.bos_id, eos=v.eos_id, pad=v.pad_id, device=images.device, max_len=max_len,
