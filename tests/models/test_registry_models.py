@@ -80,3 +80,9 @@ def test_bad_decoding_options(vocab, batch, kwargs):
     model = create_model("r2gen", tiny_config("r2gen"), vocab)
     with pytest.raises(ConfigError, match="generate needs max_len >= 1"):
         model.generate(images, view_mask, **kwargs)
+
+
+def test_prompt_options_outside_cnx2rg_are_refused(vocab):
+    cfg = tiny_config("cnx2rg")
+    with pytest.raises(ConfigError, match="use the 'cnx2rg' model"):
+        create_model("r2gen", cfg, vocab)

@@ -39,6 +39,8 @@ class EncoderDecoderGenerator(ReportGenerator):
     def __init__(self, config: ModelConfig, vocab: Vocab, *, prompt: bool = False, aux_head: bool = False):
         super().__init__(config, vocab)
         c = config
+        if c.prompt is not None and not prompt:
+            raise ConfigError("model.prompt configures CN-X2RG's prompt encoder; use the 'cnx2rg' model or remove it")
         self.visual = create_encoder(c.encoder)
         # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout)
         self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.dropout))
