@@ -108,6 +108,8 @@ OTHER_ABNORMAL = (
     r"subcutaneous emphysema", r"(?:soft tissue|chest wall|mediastinal) emphysema", r"cystic fibrosis",
     r"pericardial effusions?", r"(?:soft tissue|subcutaneous|extremity|ankle|leg) edema",
     r"volume loss",
+    # a mass of a neighbouring organ seen on the film is not a lung mass
+    r"(?:thyroid|breast|neck|soft tissue|abdominal|renal|hepatic|liver) mass(?:es)?",
     r"calcified (?:\w+ )?granulomas?", r"granulomatous (?:disease|process)",
     r"granulom\w*", r"scar(?:ring|s)?", r"calcifi\w+", r"calcified", r"degenerative", r"spondylo\w+",
     r"osteophyt\w*", r"tortuous\w*", r"tortuosity", r"ectatic", r"ectasia", r"hyperinflat\w*",

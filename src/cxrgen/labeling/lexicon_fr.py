@@ -96,8 +96,9 @@ UNC_PRE = (
     r"ne pas m[eé]conna[iî]tre", r"sans pouvoir (?:exclure|[eé]liminer)", r"faisant (?:discuter|suspecter|[eé]voquer)",
     r"[àa] discuter", r"discut\w+", r"hypoth[eè]se (?:d[e'’] ?|de )", r"aspect (?:[eé]vocateur|suspect)",
     r"\?", r"peut[- ][eê]tre", r"pr[eé]sum\w+", r"non exclu\w*", r"ne peut [eê]tre (?:exclu|[eé]limin[eé])\w*",
-    r"versus", r"vs",
 )
+# a differential of named alternatives, "atélectasie versus foyer" (lexicon.py, labelsets.py)
+ALTERNATIVES = (r"versus", r"vs")
 UNC_POST = (
     r"[àa] confronter\w*", r"[àa] confirmer", r"[àa] v[eé]rifier", r"[àa] (?:re)?contr[oô]ler", r"[àa] surveiller",
     r"possible", r"\?", r"non exclu\w*", r"ne peut [eê]tre (?:exclu|[eé]limin[eé])\w*", r"[àa] [eé]liminer",
@@ -143,6 +144,7 @@ LEXICON_FR = Lexicon(
     pseudo=PSEUDO,
     pos_pre=POS_PRE,
     terminators=TERMINATORS,
+    alternatives=ALTERNATIVES,
     # CASIA-CXR separates sentences with "/"; a slash between digits is a date
     sentence_end=r"[;!\n]|[./](?<!\d[./])(?!\d)",
     anatomy=ANATOMY,

@@ -22,10 +22,16 @@ from cxrgen.labeling.lexicon import Lexicon
 
 MENTIONS = {
     "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"肺不扩张", r"盘状不张", r"不张", r"肺(?:部|叶)?塌陷",
-                    r"塌陷") + (
+                    r"塌陷",
+                    # subsegmental / plate-like (discoid) opacities are atelectasis in chest
+                    # radiograph wording (亚段性肺不张, 盘状肺不张): the qualifier identifies the
+                    # finding even where the noun after it is mistranslated ("段下无吸收")
+                    r"(?:亚节段|亚段|肺?节?段下|节下|盘状|板状|线状)[性的]?[^，。；、,]{0,3}?(?:无|不张|塌陷|萎陷|失水|漏气)") + (
         # machine-translation renderings of "atelectasis" in iu_xray_zh_mt (a- "without" +
         # -ectasis): not Chinese radiology words, but what models trained on that data write
-        r"无气肿", r"无气症", r"无气的", r"无气区域?", r"无气性", r"无渗漏", r"无张力", r"无气隙", r"无气孔",
+        r"无气肿", r"无气症",
+        # "airless" (无气) is what atelectatic lung is; 无气胸 stays "no pneumothorax"
+        r"无气(?![胸体道管])", r"无气的", r"无气区域?", r"无气性", r"无渗漏", r"无张力", r"无气隙", r"无气孔",
     ),
     "cardiomegaly": (
         r"心脏?(?:影|轮廓|体积)?(?:明显|轻度|中度|重度|稍|略|轻微)?(?:增大|扩大|肿大|肥大|增宽)",
@@ -34,6 +40,8 @@ MENTIONS = {
         # up to eight characters between 心脏/心影 and the enlargement word ("心脏大小轻度增大",
         # "心脏轮廓有边缘性增大"), none of them a negation or 正常
         r"心(?:脏|影)(?:(?![不没未无正])[^，。；,、]){0,8}?(?:增大|扩大|肿大|肥大|略大|偏大|较大|增宽)",
+        # borderline heart size (心影大小处于临界 / 边缘状态), as "borderline cardiomegaly" in English
+        r"心(?:脏|影)(?:的)?(?:大小|轮廓)?[^，。；,、]{0,4}(?:边缘|临界)(?:性|状态)?",
     ),
     "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液"),
     "infiltrate": (r"浸润",),
@@ -55,7 +63,10 @@ MENTIONS = {
     "lesion": (r"结节[状性样]", r"结节(?:密度|形态)", r"病变", r"肿瘤", r"占位性病变", r"癌"),
     "opacity": (r"不透明", r"阴影", r"密度增高影?", r"斑片影", r"斑片状影?", r"模糊影", r"混浊", r"浑浊",
                 r"空隙疾病", r"空腔疾病", r"磨玻璃", r"致密影", r"浸润"),
-    "pleural_other": (r"胸膜(?:钙化|粘连)",),
+    # scarring of the pleura (胸膜顶瘢痕): Pleural Other, not a thickening (as in English)
+    "pleural_other": (r"胸膜(?:钙化|粘连)", r"胸膜[^，。；,、]{0,4}(?:瘢痕|疤痕)"),
+    # thickened airway walls, peribronchial cuffing (lexicon_en.py, labelsets.py)
+    "airway_wall_thickening": (r"支气管(?:壁|周围|周)?(?:的)?增厚", r"支气管周围?(?:的)?袖口", r"支气管袖套征"),
     "fracture": (r"骨折",),
     "device": (r"导管", r"管线", r"起搏器", r"引流管", r"胸管", r"支架", r"PICC", r"picc", r"插管", r"分流管",
                r"除颤器", r"导线", r"置管", r"胃管", r"气管插管", r"鼻饲管", r"输液港"),
@@ -72,6 +83,10 @@ NORMAL_STATEMENTS = {
 }
 
 OTHER_ABNORMAL = (
+    # look-alikes of label words naming another finding (lexicon_en.py): subcutaneous emphysema,
+    # cystic fibrosis, pericardial effusion, soft-tissue edema
+    r"皮下气肿", r"(?:纵[隔膈]|软组织|胸壁)气肿", r"囊性纤维化", r"心包积液", r"(?:软组织|皮下|下肢|踝部?|脚踝)水肿",
+    r"(?:甲状腺|乳腺|乳房|颈部|腹部|软组织)(?:的)?肿块",
     r"瘢痕", r"疤痕", r"钙化", r"肉芽肿", r"退行性", r"骨质增生", r"脊柱侧弯", r"侧弯", r"迂曲", r"扭曲",
     r"过度充气", r"过度膨胀", r"术后", r"胸骨切开", r"动脉粥样硬化", r"肺容积(?:低|减少)", r"容积(?:低|减少)",
     r"膈(?:肌|肌)?抬高", r"畸形", r"淋巴结肿大", r"腺病", r"钝化", r"变钝", r"支气管扩张", r"囊肿", r"肺大泡",
@@ -99,6 +114,10 @@ PSEUDO = (
 # high-likelihood hedges assert, as in English (Panicek & Hricak 2016); plain 可能 stays uncertain
 POS_PRE = (r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
 TERMINATORS = (
+    # a new clause after a comma that asserts again ("没有肺水肿，肺血管正常，存在少许肺不张"):
+    # the negation of the first clause does not reach into it
+    r"[，,](?:并|还|也|但|且)?(?:存在|可见|伴有|观察到|注意到|另有|还有|显示有|出现)",
+    r"只(?:观察到|见到?|发现|有)", r"仅(?:见|有|观察到|发现)",
     r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴", r"只是", r"只有", r"仅有", r"但有",
 )
 
