@@ -112,7 +112,9 @@ def test_review_page_upload_edit_sign(live_server, tmp_path):
         assert page.locator("#versions li").count() == 2
         page.click("#signoff")
         page.wait_for_selector("#study-status:has-text('signed')")
+        page.wait_for_selector("#report-message:has-text('signed by rad')")  # report reloaded
         assert page.is_disabled("#report-edit") and page.is_disabled("#save")
+        assert page.is_disabled("#signoff")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "review_page.png"), full_page=True)
         # the worklist shows the signed study, searchable by its Chinese text
