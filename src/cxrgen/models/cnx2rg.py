@@ -32,7 +32,9 @@ class PromptFusion(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         p = config.prompt or PromptConfig()
-        enc_cfg = dataclasses.replace(p.encoder, freeze=p.freeze or p.encoder.freeze)
+        # frozen only when it has weights to keep: a frozen random network would add noise features
+        frozen = (p.freeze or p.encoder.freeze) and p.encoder.weights is not None
+        enc_cfg = dataclasses.replace(p.encoder, freeze=frozen)
         self.encoder = create_encoder(enc_cfg)
         self.num_tokens = p.num_tokens
         self.proj = nn.Linear(self.encoder.out_dim, p.num_tokens * config.d_model)

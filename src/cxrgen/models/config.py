@@ -47,7 +47,7 @@ class PromptConfig:
 
     encoder: EncoderConfig = field(default_factory=lambda: EncoderConfig(name="resnet50"))
     num_tokens: int = 4  # prompt tokens appended to the visual sequence
-    freeze: bool = True  # the prompt encoder is a fixed feature extractor in CN-X2RG
+    freeze: bool = True  # a fixed feature extractor in CN-X2RG; trained with the rest when it has no weights
 
 
 @dataclass
