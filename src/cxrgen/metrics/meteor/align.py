@@ -233,11 +233,13 @@ class Matcher:
             per_ref[jj].append((jj, 1, ii, 1, SYNONYM))
 
     def _sentence_phrases(self, words: Sequence[str]):
-        """N-gram hashes of a sentence and the table phrases among them (cached per sentence).
+        """A sentence's n-grams and paraphrase-table entries, cached per sentence.
 
-        Returns ``(grams, starts, lengths, lo, hi)``: ``grams[n - 1, i]`` hashes words
-        ``i..i+n-1``; the found phrases, ordered by start then length, have their paraphrases at
-        ``para_tgt_*[lo[k]:hi[k]]`` (table order).
+        Returns ``(grams, starts, lengths, ends, targets, tlens, tkeys)``: ``grams[n - 1, i]``
+        hashes words ``i..i+n-1``; the table phrases found in the sentence, ordered by start then
+        length, have their paraphrases (hash ``targets``, length ``tlens``, table order) at
+        ``targets[ends[k - 1]:ends[k]]``; ``tkeys`` are the sentence's distinct n-gram hashes,
+        sorted (for when the sentence is the side a paraphrase must occur in).
         """
         key = tuple(words)
         hit = self._phrase_cache.get(key)
@@ -247,6 +249,7 @@ class Matcher:
         grams = phrase_hashes(self.word_hashes(words), res.para_max_src_len)
         lengths, starts = np.nonzero(grams != 0)
         keys = grams[lengths, starts]
+        tkeys = np.unique(keys)
         slot = np.searchsorted(res.para_src_hash, keys)
         ok = slot < len(res.para_src_hash)
         found = np.zeros(len(keys), dtype=bool)
@@ -254,8 +257,14 @@ class Matcher:
         sel = np.nonzero(found)[0]
         sel = sel[np.lexsort((lengths[sel], starts[sel]))]
         slot = slot[sel]
-        out = (grams, starts[sel], lengths[sel] + 1,
-               np.asarray(res.para_src_offsets[slot]), np.asarray(res.para_src_offsets[slot + 1]))
+        lo = res.para_src_offsets[slot]
+        sizes = res.para_src_offsets[slot + 1] - lo
+        ends = np.cumsum(sizes)
+        total = int(ends[-1]) if len(ends) else 0
+        # every paraphrase of every found phrase, gathered in one array (table order kept)
+        entry = np.repeat(lo - (ends - sizes), sizes) + np.arange(total)
+        out = (grams, starts[sel], lengths[sel] + 1, ends, res.para_tgt_hash[entry],
+               res.para_tgt_len[entry], tkeys)
         if len(self._phrase_cache) >= self.cache_size:
             self._phrase_cache.clear()
         self._phrase_cache[key] = out
@@ -267,41 +276,32 @@ class Matcher:
         hyp_info = self._sentence_phrases(hyp)
         ref_info = self._sentence_phrases(ref)
         # reference phrase -> paraphrase found in the hypothesis
-        for j, n, i, tl in self._phrase_pairs(ref_info, hyp_info[0], len(hyp)):
+        for j, n, i, tl in self._phrase_pairs(ref_info, hyp_info, len(hyp)):
             per_ref[j].append((j, n, i, tl, PARAPHRASE))
         # hypothesis phrase -> paraphrase found in the reference
-        for i, n, j, tl in self._phrase_pairs(hyp_info, ref_info[0], len(ref)):
+        for i, n, j, tl in self._phrase_pairs(hyp_info, ref_info, len(ref)):
             per_ref[j].append((j, tl, i, n, PARAPHRASE))
 
-    def _phrase_pairs(self, src_info, tgt_grams, tgt_n):
+    @staticmethod
+    def _phrase_pairs(src_info, tgt_info, tgt_n):
         """(source start, source length, target start, target length) of every table entry whose
         phrase starts at a source position and whose paraphrase occurs in the target, in the
         order METEOR enumerates them: source position, phrase length, table order, target position.
         """
-        _grams, starts, lengths, lo, hi = src_info
-        if len(starts) == 0:
+        _g, starts, lengths, ends, targets, tlens, _k = src_info
+        tgt_grams, tkeys = tgt_info[0], tgt_info[6]
+        if len(targets) == 0 or len(tkeys) == 0:
             return []
-        res = self.res
-        # every paraphrase of every found phrase, gathered in one array (table order kept)
-        sizes = hi - lo
-        ends = np.cumsum(sizes)
-        total = int(ends[-1])
-        entry = np.repeat(lo - (ends - sizes), sizes) + np.arange(total)
-        targets = res.para_tgt_hash[entry]
-        # target-side n-grams that can be paraphrases
-        tmax = min(tgt_grams.shape[0], tgt_n)
-        valid = tgt_grams[:tmax]
-        tkeys = np.unique(valid[valid != 0])
         pos = np.searchsorted(tkeys, targets)
         pos[pos == len(tkeys)] = 0
         hits = np.nonzero(tkeys[pos] == targets)[0]
         if len(hits) == 0:
             return []
         owner = np.searchsorted(ends, hits, side="right")
-        tlens = res.para_tgt_len[entry[hits]]
         out = []
-        for h_idx, k, tl in zip(hits.tolist(), owner.tolist(), tlens.tolist()):
-            if tl > tmax:
+        for h_idx, k in zip(hits.tolist(), owner.tolist()):
+            tl = int(tlens[h_idx])
+            if tl > tgt_grams.shape[0]:
                 continue
             th = targets[h_idx]
             s, n = int(starts[k]), int(lengths[k])

@@ -374,6 +374,7 @@ def load_resources(lang: str = "en", auto_build: bool = True) -> MeteorResources
         para_src_offsets=arr("para_src_offsets.npy"),
         para_tgt_hash=arr("para_tgt_hash.npy"),
         para_tgt_len=arr("para_tgt_len.npy"),
-        para_max_src_len=int(meta["paraphrase_max_src_len"]),
+        # n-grams are hashed up to the longest phrase on either side of the table
+        para_max_src_len=max(int(meta["paraphrase_max_src_len"]), int(meta["paraphrase_max_tgt_len"])),
         meta=meta,
     )
