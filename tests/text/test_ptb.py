@@ -8,7 +8,12 @@ import shutil
 import pytest
 
 from cxrgen.text.ptb import COCO_PUNCTUATIONS, ptb_tokens
-from tests.metrics.iu_pairs import iu_reports
+
+
+def iu_reports(shared_data) -> list[str]:
+    """Every report of IU X-Ray's R2Gen annotation.json (train, val, test)."""
+    ann = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    return [r["report"] for split in ("train", "val", "test") for r in ann[split]]
 
 # Known outputs of `java -cp stanford-corenlp-3.4.1.jar edu.stanford.nlp.process.PTBTokenizer
 # -preserveLines -lowerCase` followed by pycocoevalcap's punctuation filter (run once by hand).
@@ -59,7 +64,7 @@ def java_ptb_reference(shared_data, tmp_path_factory):
         pytest.skip("java is not installed (pycocoevalcap's PTBTokenizer runs Stanford CoreNLP; "
                     "see .ci/setup.d/java.sh)")
     cache = tmp_path_factory.mktemp("ptb") / "iu_xray_ptb.json"
-    reports = iu_reports(shared_data, "all")
+    reports = iu_reports(shared_data)
     out = ptb.PTBTokenizer().tokenize({i: [{"caption": r}] for i, r in enumerate(reports)})
     pairs = [(reports[i], out[i][0]) for i in range(len(reports))]
     cache.write_text(json.dumps(pairs), encoding="utf-8")
