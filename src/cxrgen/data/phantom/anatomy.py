@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cxrgen.data.phantom.findings import CTR_NORMAL
-from cxrgen.data.phantom.raster import F32, add_disc, add_polyline, ramp, rotated_grid, smooth_noise
+from cxrgen.data.phantom.raster import F32, add_disc, add_polyline, ellipse, ramp, rotated_grid, smooth_noise
 
 SIGN = {"right": -1.0, "left": 1.0}  # x direction of each side of the patient on a PA image
 CM_PER_UNIT = 38.0  # an adult thorax (about 28 cm inner width) spans 0.72 of the image width
@@ -154,9 +154,7 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
     xh = p.cx + 0.25 * ah
     yh = p.y_cp - p.dome_rise["left"] - 0.35 * bh
     sc.heart = (xh, yh, ah, bh)
-    c, s = F32(np.cos(HEART_TILT)), F32(np.sin(HEART_TILT))
-    hx, hy = X - F32(xh), Y - F32(yh)
-    heart = ramp(1 - ((c * hx + s * hy) / F32(A)) ** 2 - ((c * hy - s * hx) / F32(B)) ** 2, 0.06)
+    heart = ellipse(X, Y, xh, yh, A, B, tilt=HEART_TILT)
 
     t = (Y - F32(p.y_apex)) / F32(p.height)
     d_lat, d_med = sc.d_lat(t).astype(F32), sc.d_med(t).astype(F32)
@@ -184,7 +182,7 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
     D -= F32(0.72) * lungs
     # Gastric bubble under the left dome.
     gx, gy = p.cx + 0.45 * p.W, float(sc.dome_y("left", 0.45 * p.W)) + 0.035
-    D -= F32(0.35) * ramp(1 - ((X - F32(gx)) / F32(0.045)) ** 2 - ((Y - F32(gy)) / F32(0.022)) ** 2, 0.3)
+    D -= F32(0.35) * ellipse(X, Y, gx, gy, 0.045, 0.022, 0.3)
 
     # Trachea down to the carina, then the two main bronchi.
     cy = p.carina_y
@@ -204,8 +202,9 @@ def build_frontal(p: Patient, size: int, rng: np.random.Generator) -> Frontal:
         sc.markings[side] = _vessel_markings(X, Y, hx, hy, SIGN[side], rng, box) * sc.lung[side]
 
     # Spine: a vertical strip with vertebral bodies, faint behind the mediastinum.
-    vert = 0.5 + 0.5 * np.cos(2 * np.pi * (Y - F32(p.y_apex)) / F32(p.rib_spacing * 0.95)).astype(F32)
-    D += ramp(0.04 * p.scale - ax, 0.01) * (F32(0.22) + F32(0.1) * vert) * inside
+    cols = _columns(size, p.cx - 0.09, p.cx + 0.09)
+    vert = F32(0.5) + F32(0.5) * np.cos((Y[:, cols] - F32(p.y_apex)) * F32(2 * np.pi / (p.rib_spacing * 0.95)))
+    D[:, cols] += ramp(0.04 * p.scale - ax[:, cols], 0.01) * (F32(0.22) + F32(0.1) * vert) * inside[:, cols]
 
     _ribs(D, X, Y, ax, p, inside, d_lat)
     # Clavicles: from the sternal notch out and slightly up to the shoulders.
@@ -324,7 +323,7 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
     xh = sc.x_front + 0.01 + al
     yh = p.y_cp - p.dome_rise["left"] - 0.25 * bl
     sc.heart = (xh, yh, al, bl)
-    heart = ramp(1 - ((X - F32(xh)) / F32(al)) ** 2 - ((Y - F32(yh)) / F32(bl)) ** 2, 0.06)
+    heart = ellipse(X, Y, xh, yh, al, bl)
     sc.lung = sc.lung * (1 - heart)
     D -= F32(0.6) * sc.lung
     D += F32(0.22) * heart
@@ -363,5 +362,5 @@ def build_lateral(p: Patient, size: int, rng: np.random.Generator) -> Lateral:
     # Gastric bubble under the left dome, behind the heart.
     gx = sc.x_front + 0.62 * (sc.x_back - sc.x_front)
     gy = float(sc.dome_y("left", gx)) + 0.04
-    D -= F32(0.3) * ramp(1 - ((X - F32(gx)) / F32(0.04)) ** 2 - ((Y - F32(gy)) / F32(0.02)) ** 2, 0.3)
+    D -= F32(0.3) * ellipse(X, Y, gx, gy, 0.04, 0.02, 0.3)
     return sc

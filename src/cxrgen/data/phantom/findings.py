@@ -41,7 +41,7 @@ CTR_SEVERITY_CUTS = (0.58, 0.63)
 
 # Lesion diameters in cm: a nodule is up to 3 cm, a mass larger (Fleischner glossary,
 # Hansell et al., Radiology 2008).
-NODULE_CM = (1.0, 2.5)
+NODULE_CM = (1.2, 2.8)
 MASS_CM = (3.5, 7.0)
 
 # Fraction of the hemithorax height that fluid fills, per effusion size.

@@ -94,7 +94,7 @@ def _lesion(a: dict[str, Any], fr: Frontal, la: Lateral, rng, *, mass: bool) -> 
     lobes = None
     if mass:  # lobulated outline: two harmonics of random phase
         lobes = [(0.12, 3, rng.uniform(0, 2 * np.pi)), (0.07, 5, rng.uniform(0, 2 * np.pi))]
-    density = 0.55 if mass else 0.6
+    density = 0.55 if mass else 0.8  # nodules are small: a dense, well-defined spot
     add_disc(fr.D, fr.X, fr.Y, x, y, r, density, lobulation=lobes)
     add_disc(la.D, la.X, la.Y, *la.point(z, t), r, density * 0.8, lobulation=lobes)
 

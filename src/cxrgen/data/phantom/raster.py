@@ -91,6 +91,21 @@ def add_disc(D, X, Y, x, y, r, density, *, lobulation=None, edge=0.004):
     D[sl] += F32(density) * (np.sqrt(q) * F32(0.6) + F32(0.4) * ramp(R - rho, edge))
 
 
+def ellipse(X, Y, x, y, a, b, edge: float = 0.06, tilt: float = 0.0) -> np.ndarray:
+    """Soft mask (0..1) of an ellipse with semi-axes ``a``, ``b`` tilted by ``tilt`` radians;
+    computed inside its bounding box only. ``edge`` is the soft margin in the implicit function."""
+    out = np.zeros_like(X)
+    r = max(a, b) * (1 + edge)
+    sl = box(X.shape[0], x - r, y - r, x + r, y + r)
+    if sl is None:
+        return out
+    dx, dy = X[sl] - F32(x), Y[sl] - F32(y)
+    c, s = F32(np.cos(tilt)), F32(np.sin(tilt))
+    u, v = (c * dx + s * dy) / F32(a), (c * dy - s * dx) / F32(b)
+    out[sl] = ramp(1 - u * u - v * v, edge)
+    return out
+
+
 def _segment_distance(X, Y, ax, ay, bx, by):
     vx, vy = bx - ax, by - ay
     L2 = vx * vx + vy * vy or 1e-12
