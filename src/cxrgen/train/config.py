@@ -83,6 +83,15 @@ class DecodeConfig:
 
 
 @dataclass
+class PretrainConfig:
+    """Warm start of the image encoder on the training labels (see cxrgen.train.pretrain)."""
+
+    steps: int = 0  # 0 = off (use model.encoder_weights for ImageNet / torchxrayvision weights)
+    lr: float = 3e-3
+    batch_size: int = 16
+
+
+@dataclass
 class TrainConfig:
     task: Literal["captioning", "contrastive"] = "captioning"  # contrastive: image-report InfoNCE
     epochs: int = 100
@@ -109,6 +118,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict:

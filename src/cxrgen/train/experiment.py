@@ -31,6 +31,7 @@ from cxrgen.train.data import (
     text_meta,
 )
 from cxrgen.train.loop import Trainer, TrainState
+from cxrgen.train.pretrain import pretrain_encoder
 from cxrgen.train.sampling import oversample
 
 #: metrics computed at validation (METEOR is left to `cxrgen evaluate`: it is the slowest)
@@ -136,6 +137,10 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
             print(f"oversampling: {len(train_studies)} -> {len(indices)} training samples ({shown})", file=sys.stderr)
     train_set = ReportDataset(train_studies, vocab, label_names, c.data, train=True, augment=augment, indices=indices)
     device = D.resolve_device(c.train.device, dist)
+    if c.pretrain.steps and not resume:  # a resumed run has the warmed-up weights in its checkpoint
+        plain = ReportDataset(train_studies, vocab, label_names, c.data, train=True)
+        pretrain_encoder(model, plain, make_collate(vocab.pad_id), len(label_names), c.pretrain.steps,
+                         c.pretrain.lr, c.pretrain.batch_size, c.train.seed, device, log=dist.is_main)
     val_fn = make_val_fn(c, val_studies, train_studies, vocab, meta, device) if val_studies else None
     trainer = Trainer(c, model, train_set, collate_fn=make_collate(vocab.pad_id), pad_id=vocab.pad_id,
                       meta=meta, val_fn=val_fn, run_dir=run_dir or c.train.out,

@@ -1,0 +1,63 @@
+"""Warm start of the image encoder by multi-label classification on the training labels.
+
+R2Gen starts its visual extractor from ImageNet weights (Chen et al., EMNLP 2020, §3.2); without
+a weight file (``model.encoder_weights``), a captioning model learns the report's language long
+before its image features become informative, and sits on the "same report for every image"
+plateau. Training the encoder first to predict the training studies' labels (BCE, the loss of
+CheXNet-style classifiers, Rajpurkar et al. 2017) gives it informative features in a few hundred
+steps; the CN-X2RG auxiliary head does the same jointly. Only training-split labels are used.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from cxrgen.errors import ConfigError
+
+
+def image_encoder(model: torch.nn.Module) -> torch.nn.Module:
+    """The multi-view image encoder of a cxrgen model (``visual``, or the retrieval tower's)."""
+    if hasattr(model, "visual"):
+        return model.visual
+    tower = getattr(model, "image_encoder", None)
+    if tower is not None and hasattr(tower, "visual"):
+        return tower.visual
+    raise ConfigError(f"{type(model).__name__} has no image encoder to pretrain (no .visual)")
+
+
+def pretrain_encoder(model: torch.nn.Module, train_set, collate_fn, num_labels: int, steps: int, lr: float,
+                     batch_size: int, seed: int, device: torch.device, log: bool = True) -> list[float]:
+    """``steps`` AdamW steps of masked BCE on ``train_set`` items' ``labels``; returns the losses."""
+    if num_labels < 1:
+        raise ConfigError("pretrain.steps > 0 needs labels on the training studies (none found)")
+    encoder = image_encoder(model).to(device)
+    head = torch.nn.Linear(encoder.out_dim, num_labels).to(device)
+    params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=lr)
+    g = torch.Generator().manual_seed(seed)
+    loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=g, collate_fn=collate_fn,
+                        drop_last=len(train_set) > batch_size)
+    encoder.train()
+    losses: list[float] = []
+    t0 = time.perf_counter()
+    while len(losses) < steps:
+        for batch in loader:
+            feats = encoder(batch["images"].to(device), batch["view_mask"].to(device)).pooled  # (B, C)
+            raw = F.binary_cross_entropy_with_logits(head(feats), batch["labels"].to(device), reduction="none")
+            mask = batch["label_mask"].to(device)
+            loss = (raw * mask).sum() / mask.sum().clamp(min=1.0)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+            if log and len(losses) % 50 == 0:
+                print(f"encoder warm start: step {len(losses)}/{steps} BCE {sum(losses[-50:]) / 50:.4f} "
+                      f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+            if len(losses) >= steps:
+                break
+    return losses
