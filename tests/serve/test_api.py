@@ -155,6 +155,13 @@ def test_upload_limits_roles_and_fields(service):
     r = c.post("/api/studies", content=b"x" * 1_100_000, headers={**service.h("rad"),
                "Content-Type": "multipart/form-data; boundary=zz"})
     assert r.status_code == 413
+    # the same without Content-Length (chunked): counted as it arrives
+    head = (b'--zz\r\nContent-Disposition: form-data; name="files"; filename="a.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n")
+    chunks = (head if i == 0 else b"x" * 100_000 for i in range(12))
+    r = c.post("/api/studies", content=chunks, headers={**service.h("rad"),
+               "Content-Type": "multipart/form-data; boundary=zz"})
+    assert r.status_code == 413
 
 
 # ----------------------------------------------------------------------------- reports
@@ -209,14 +216,20 @@ def test_search_list_and_filter(service):
     hits = c.get("/api/studies", params={"q": "斑片状"}, headers=service.h("rev")).json()
     assert [s["id"] for s in hits["items"]] == [sid] and hits["total"] == 1
     assert hits["items"][0]["excerpt"] == "右下肺野见斑片状阴影。"
+    # only the current version is searched: the draft's words no longer match once edited
+    draft_word = c.get(f"/api/studies/{sid}/draft", headers=service.h("rev")).json()["text"].split()[0]
+    old = c.get("/api/studies", params={"q": draft_word}, headers=service.h("rev")).json()
+    assert sid not in [s["id"] for s in old["items"]]
     by_ref = c.get("/api/studies", params={"q": "ref-zh"}, headers=service.h("rev")).json()
     assert [s["id"] for s in by_ref["items"]] == [sid]
     by_id = c.get("/api/studies", params={"q": str(sid)}, headers=service.h("rev")).json()
     assert sid in [s["id"] for s in by_id["items"]]
     edited = c.get("/api/studies", params={"status": "edited"}, headers=service.h("rev")).json()
     assert all(s["status"] == "edited" for s in edited["items"]) and sid in [s["id"] for s in edited["items"]]
+    everything = c.get("/api/studies", headers=service.h("rev")).json()
     page = c.get("/api/studies", params={"limit": 1}, headers=service.h("rev")).json()
-    assert len(page["items"]) == 1 and page["total"] >= 2
+    assert len(page["items"]) == 1 and page["total"] == everything["total"]
+    assert page["items"][0]["id"] == max(s["id"] for s in everything["items"])  # newest first
     assert c.get("/api/studies").status_code == 401
 
 
@@ -287,3 +300,5 @@ def test_health_metrics_openapi_and_page(service):
     assert 'id="login-form"' in page.text
     assert c.get("/static/app.js").status_code == 200
     assert 'id="rating-form"' in c.get("/eval").text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"

@@ -175,8 +175,14 @@ def list_studies(q: str | None = Query(None, max_length=200, description="search
         stmt = stmt.where(Study.status == status)
     if q:
         like = f"%{q.strip()}%"
-        latest = select(ReportVersion.study_id).where(ReportVersion.text.ilike(like))
-        conditions = [Study.reference.ilike(like), Study.id.in_(latest)]
+        # the current version only: a finding removed by the radiologist no longer matches
+        newest = (select(ReportVersion.study_id, func.max(ReportVersion.version).label("v"))
+                  .group_by(ReportVersion.study_id).subquery())
+        current = (select(ReportVersion.study_id)
+                   .join(newest, (ReportVersion.study_id == newest.c.study_id)
+                         & (ReportVersion.version == newest.c.v))
+                   .where(ReportVersion.text.ilike(like)))
+        conditions = [Study.reference.ilike(like), Study.id.in_(current)]
         if q.strip().isdigit():
             conditions.append(Study.id == int(q.strip()))
         stmt = stmt.where(or_(*conditions))

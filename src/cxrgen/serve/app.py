@@ -32,6 +32,8 @@ from cxrgen.serve.settings import Settings
 from cxrgen.serve.storage import ContentStore
 
 STATIC = Path(__file__).resolve().parent / "static"
+PAGE_CSP = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 log = logging.getLogger("cxrgen.serve")
 
 
@@ -54,27 +56,36 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             return await self._refuse(send)
         seen = 0
-        started = False
+        too_large = False
+        refused = False
 
         async def counted_receive():
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    too_large = True
                     raise _BodyTooLarge()
             return message
 
-        async def tracked_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+        async def guarded_send(message):
+            # FastAPI turns any error while parsing a form into its own 400; once the limit was
+            # crossed, the client gets the 413 that says why instead
+            nonlocal refused
+            if too_large:
+                if not refused and message["type"] == "http.response.start":
+                    refused = True
+                    await self._refuse(send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, counted_receive, tracked_send)
+            await self.app(scope, counted_receive, guarded_send)
         except _BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+            pass
+        if too_large and not refused:
+            await self._refuse(send)
 
     async def _refuse(self, send):
         body = (b'{"detail":"request body exceeds the limit of %d bytes; upload fewer or smaller '
@@ -126,6 +137,11 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     async def measure(request: Request, call_next):
         t0 = time.perf_counter()
         response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.path in ("/", "/eval") or request.url.path.startswith("/static/"):
+            # the pages load only their own scripts; images come from the API as blobs
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         metrics.requests.labels(request.method, path, str(response.status_code)).inc()

@@ -162,7 +162,7 @@ class JobRunner:
             # The message names the exception, not the inputs: no PHI reaches the log or the DB.
             log.warning("job %d failed after %.2f s: %s", job_id, elapsed, type(exc).__name__)
             with self.sessionmaker() as db:
-                job, study = db.get(Job, job_id), None
+                job = db.get(Job, job_id)
                 study = db.get(Study, job.study_id)
                 job.status, job.finished_at, job.duration_s = "failed", utcnow(), elapsed
                 job.error = f"generation failed: {type(exc).__name__}: {exc}"[:2000]
