@@ -22,23 +22,31 @@ EN = [
 
 
 def test_keyword_table_en():
+    """The default extractor is the labeling package's entity graph (issue 4)."""
     t = keyword_table(EN, "en")
     assert t[("lesion", "effusion")] == {"all": 2, "train": 2}  # negated mentions count too
     assert t[("anatomy", "pleura")] == {"all": 2, "train": 2}
-    assert t[("anatomy", "lung")] == {"all": 1, "train": 1}
+    assert t[("lesion", "cardiomegaly")] == {"all": 1, "train": 1}  # "the heart is normal"
+    assert t[("anatomy", "lobe")] == {"all": 1, "test": 1}
     assert t[("lesion", "nodule")] == {"all": 1, "test": 1}
-    assert t[("lesion", "pneumothorax")] == {"all": 0}  # lexicon keywords listed even when absent
+    assert t[("lesion", "pneumothorax")] == {"all": 0}  # graph vocabulary listed even when absent
 
 
 def test_keyword_table_fr_zh():
     fr = [_s(1, "Épanchement pleural gauche. Absence de pneumothorax. Cœur de taille normale.", "val", "fr")]
     t = keyword_table(fr, "fr")
-    assert t[("lesion", "épanchement")]["val"] == 1 and t[("lesion", "pneumothorax")]["val"] == 1
-    assert t[("anatomy", "plèvre")]["val"] == 1 and t[("anatomy", "cœur")]["val"] == 1
+    assert t[("lesion", "effusion")]["val"] == 1 and t[("lesion", "pneumothorax")]["val"] == 1
+    assert t[("lesion", "cardiomegaly")]["val"] == 1  # "cœur de taille normale" states its absence
     zh = [_s(1, "双肺纹理清晰，右侧胸腔积液。心影不大。", "train", "zh"), _s(2, "左肺结节。", "test", "zh")]
-    t = keyword_table(zh, "zh")
-    assert t[("lesion", "积液")] == {"all": 1, "train": 1} and t[("anatomy", "肺")] == {"all": 2, "train": 1, "test": 1}
-    assert t[("anatomy", "心脏")] == {"all": 1, "train": 1} and t[("lesion", "结节")] == {"all": 1, "test": 1}
+    t = keyword_table(zh, "zh")  # the CN-CXR keywords
+    assert t[("lesion", "积液")] == {"all": 1, "train": 1} and t[("anatomy", "双肺")] == {"all": 1, "train": 1}
+    assert t[("anatomy", "心影")] == {"all": 1, "train": 1} and t[("lesion", "结节")] == {"all": 1, "test": 1}
+    assert t[("lesion", "气胸")] == {"all": 0}
+
+
+def test_small_lexicon_still_plugs_in():
+    t = keyword_table(EN, "en", extractor=LexiconExtractor("en"))
+    assert t[("anatomy", "lung")] == {"all": 1, "train": 1} and t[("lesion", "pneumothorax")] == {"all": 0}
 
 
 def test_extractor_plugs_in():

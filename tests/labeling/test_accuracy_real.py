@@ -1,8 +1,11 @@
 """Accuracy of the labelers on the real material of ``shared/data`` (skipped where it is absent).
 
 The thresholds are the measured values rounded down a little (see README, "Clinical efficacy"):
-they guard against regressions, not targets. The IU gold file is a *dev* set here: the whole of
-it was looked at while writing the lexicons, so these are optimistic for unseen reports.
+they guard against regressions, not targets. The IU gold reports are split by a seeded hash of
+the report id (``evaluation.split_half``): the dev half was read in the error analysis, the
+held-out half is only scored; thresholds hold on the full set and on the held-out half. (The
+first labeler version was written against the whole file, so even the held-out half is not
+pristine for that older part.)
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from cxrgen.labeling.evaluation import (
-    evaluate_en_iu, evaluate_fr_casia, evaluate_zh_iu, iu_gold_reports, score_against_gold,
+    evaluate_en_iu, evaluate_fr_casia, evaluate_zh_iu, iu_gold_reports, score_against_gold, select_half,
+    split_half,
 )
 from cxrgen.labeling import get_labeler
 
@@ -25,6 +29,32 @@ def test_en_iu_openi_gold_micro_macro(en_result):
     assert en_result["micro"]["F1"] >= EN_MICRO_F1
     assert en_result["macro"]["F1"] >= EN_MACRO_F1
     assert en_result["micro_supported_labels"]["F1"] >= EN_MICRO_F1_SUPPORTED  # without Hernia
+
+
+def test_split_is_fixed_and_even(shared_data):
+    """The dev / held-out halves are a seeded hash of the report id: fixed, about even."""
+    data = iu_gold_reports(shared_data)
+    dev, held = select_half(data, "dev"), select_half(data, "heldout")
+    assert len(dev) + len(held) == 3080 and abs(len(dev) - len(held)) <= 100
+    assert (len(dev), len(held)) == (1540, 1540)
+    assert split_half("CXR1") == split_half("CXR1") and {split_half(f"CXR{i}") for i in range(20)} == {"dev", "heldout"}
+    with pytest.raises(ValueError, match="valid choices"):
+        select_half(data, "test")
+
+
+def test_en_iu_held_out_half(shared_data):
+    """The half never read during error analysis (README, "Clinical efficacy")."""
+    res = evaluate_en_iu(shared_data, "heldout")
+    assert res["n"] == 1540
+    assert res["micro"]["F1"] >= EN_HELDOUT_MICRO_F1
+    assert res["macro"]["F1"] >= EN_HELDOUT_MACRO_F1
+
+
+def test_en_literal_label_set_is_lower(shared_data):
+    """Without the gold's conventions (versus, Hernia, airway-wall thickening) the scores drop:
+    the conventions, not lexicon tuning, explain the difference."""
+    res = evaluate_en_iu(shared_data, None, "chestxray14-literal")
+    assert EN_LITERAL_MICRO_F1 <= res["micro"]["F1"] < EN_MICRO_F1
 
 
 def test_en_iu_openi_gold_per_class(en_result):
@@ -54,22 +84,29 @@ def test_zh_iu_machine_translated(shared_data):
     assert res["n"] >= 2600
     assert res["micro"]["F1"] >= ZH_MICRO_F1
     assert res["macro"]["F1"] >= ZH_MACRO_F1
+    held = evaluate_zh_iu(shared_data, "heldout")
+    assert held["micro"]["F1"] >= ZH_HELDOUT_MICRO_F1
 
 
-# measured values (uncertain = negative for the binary gold), rounded down; measured on
-# 2026-11-23: en micro 0.892 (0.911 without Hernia, never 1 in the gold), macro 0.871;
-# uncertain = positive: micro R 0.969, F1 0.823; fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0;
-# zh micro 0.799, macro 0.758
-EN_MICRO_F1 = 0.89
-EN_MICRO_F1_SUPPORTED = 0.905
-EN_MACRO_F1 = 0.865
-EN_POS_MICRO_R = 0.96
-EN_POS_MICRO_F1 = 0.82
-EN_PER_CLASS_F1 = {"Atelectasis": 0.91, "Cardiomegaly": 0.95, "Effusion": 0.92, "Emphysema": 0.95,
-                   "Nodule": 0.85}
+# measured values (uncertain = negative for the binary gold), rounded down a little; measured on
+# 2026-11-23 with `python -m cxrgen.labeling.evaluation ../shared/data`:
+# en full micro 0.945 / macro 0.920 (dev half 0.955 / 0.927, held-out half 0.936 / 0.903);
+# chestxray14-literal full micro 0.909; uncertain = positive: micro R >= 0.97, F1 0.851;
+# fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0; zh full micro 0.837 / macro 0.781 (held-out 0.829)
+EN_MICRO_F1 = 0.94
+EN_MICRO_F1_SUPPORTED = 0.94
+EN_MACRO_F1 = 0.915
+EN_HELDOUT_MICRO_F1 = 0.93
+EN_HELDOUT_MACRO_F1 = 0.895
+EN_LITERAL_MICRO_F1 = 0.90
+EN_POS_MICRO_R = 0.97
+EN_POS_MICRO_F1 = 0.845
+EN_PER_CLASS_F1 = {"Atelectasis": 0.97, "Cardiomegaly": 0.95, "Effusion": 0.93, "Emphysema": 0.96,
+                   "Nodule": 0.85, "Pleural_Thickening": 0.94}
 FR_RECALL = {"Cardiomegaly": 0.98, "Mass": 0.99, "Effusion": 0.99, "Pneumonia": 0.95, "Pneumothorax": 0.99}
-ZH_MICRO_F1 = 0.795
-ZH_MACRO_F1 = 0.75
+ZH_MICRO_F1 = 0.83
+ZH_HELDOUT_MICRO_F1 = 0.82
+ZH_MACRO_F1 = 0.775
 
 
 def test_parity_with_chexpert_labeler_samples(shared_data):

@@ -34,6 +34,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({"dataset": ds.name, "lang": lang, "tokenizer": tok_name, "section": args.section,
                           "splits": counts, "skipped": len(ds.skipped),
+                          "keywords_from": f"entity graph (cxrgen.labeling.graph, {lang})",
                           "keywords": [{"category": c, "keyword": k, **v} for (c, k), v in keywords.items()],
                           "positive_labels": labels},
                          ensure_ascii=False, indent=1))
@@ -46,7 +47,7 @@ def run(args) -> int:
                        ("tokens_mean", "{:>12.1f}"), ("tokens_median", "{:>12.1f}")):
         print(f"{field:<18}" + "".join(fmt.format(counts[c][field]) for c in cols))
     print()
-    print(f"keywords (studies mentioning them, affirmed or negated; findings+impression)")
+    print(f"keywords from the entity graph (studies mentioning them, affirmed or negated; findings+impression)")
     print(f"{'category':<10}{'keyword':<26}" + "".join(f"{c:>12}" for c in cols))
     for (cat, kw), row in sorted(keywords.items(), key=lambda kv: (kv[0][0], -kv[1].get("all", 0))):
         print(f"{cat:<10}{kw:<26}" + "".join(f"{row.get(c, 0):>12d}" for c in cols))

@@ -3,9 +3,11 @@
 ``keyword_table(studies, lang, extractor=None)`` counts, per split, the studies whose report
 mentions each anatomy and lesion keyword. Mentions are counted whether affirmed or negated
 ("no effusion" counts for effusion), as a corpus description rather than a label count. The
-default extractor is a small lexicon per language (:data:`LEXICONS`); an entity extractor
-(the labeling package's entity graph) plugs in as ``extractor``: any callable
-``extractor(text, lang) -> iterable of (category, keyword)``.
+default extractor is the labeling package's entity graph, ``cxrgen.labeling.graph.
+keyword_extractor(lang)`` (issue 4: the data stats use the graph): anatomy nodes and lesion
+observations of the report, for zh the 48 CN-CXR keywords. Any callable
+``extractor(text, lang) -> iterable of (category, keyword)`` plugs in instead; the small
+lexicon :class:`LexiconExtractor` (:data:`LEXICONS`) stays available as one.
 """
 
 from __future__ import annotations
@@ -97,13 +99,18 @@ class LexiconExtractor:
 def keyword_table(studies: Sequence[Study], lang: str, extractor: Extractor | None = None,
                   section: str = "findings+impression") -> dict[tuple[str, str], dict[str, int]]:
     """(category, keyword) -> {split: number of studies mentioning it}; split ``all`` included.
-    Studies without a split count under ``unassigned``. Keywords of the default lexicon with no
-    mention are listed with zeros, so tables of two datasets line up."""
+    Studies without a split count under ``unassigned``. Keywords of an extractor that lists its
+    vocabulary (``extractor.keywords()``, as the graph and lexicon extractors do) are listed with
+    zeros when never found, so tables of two datasets line up."""
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; valid: {', '.join(LANGUAGES)}")
-    ext = extractor or LexiconExtractor(lang)
+    if extractor is None:
+        from cxrgen.labeling.graph import keyword_extractor  # the library, not the CLI
+
+        extractor = keyword_extractor(lang)
+    ext = extractor
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    if isinstance(ext, LexiconExtractor):
+    if callable(getattr(ext, "keywords", None)):
         for key in ext.keywords():
             table[key]["all"] += 0
     for s in studies:

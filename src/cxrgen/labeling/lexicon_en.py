@@ -174,6 +174,7 @@ PSEUDO = (
 # and "unlikely" (under 10%) negates.
 POS_PRE = (
     r"probable", r"probably", r"most likely", r"likely", r"highly suggestive of",
+    r"(?:most|strongly|very) (?:suggestive of|consistent with|compatible with)",
     r"not without", r"cannot rule it out", r"no absence of", r"not absent",
 )
 TERMINATORS = (

@@ -26,7 +26,7 @@ MENTIONS = {
                     # subsegmental / plate-like (discoid) opacities are atelectasis in chest
                     # radiograph wording (亚段性肺不张, 盘状肺不张): the qualifier identifies the
                     # finding even where the noun after it is mistranslated ("段下无吸收")
-                    r"(?:亚节段|亚段|肺?节?段下|节下|盘状|板状|线状)[性的]?[^，。；、,]{0,3}?(?:无|不张|塌陷|萎陷|失水|漏气)") + (
+                    r"(?:亚节段|亚段|肺?节?段下|节下|盘状|板状|线状)[性的]?[^，。；、,]{0,3}?(?:无[^，。；、,或和]{0,2}|不张|塌陷|萎陷|失水|漏气)") + (
         # machine-translation renderings of "atelectasis" in iu_xray_zh_mt (a- "without" +
         # -ectasis): not Chinese radiology words, but what models trained on that data write
         r"无气肿", r"无气症",
@@ -42,6 +42,7 @@ MENTIONS = {
         r"心(?:脏|影)(?:(?![不没未无正])[^，。；,、]){0,8}?(?:增大|扩大|肿大|肥大|略大|偏大|较大|增宽)",
         # borderline heart size (心影大小处于临界 / 边缘状态), as "borderline cardiomegaly" in English
         r"心(?:脏|影)(?:的)?(?:大小|轮廓)?[^，。；,、]{0,4}(?:边缘|临界)(?:性|状态)?",
+        r"心(?:脏|影)(?:的)?(?:大小|轮廓)?比正常(?:的)?(?:大|增大)",
     ),
     "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液"),
     "infiltrate": (r"浸润",),
@@ -112,7 +113,7 @@ PSEUDO = (
     r"无明显增减", r"不仅", r"保持不变", r"不变", r"没有新的", r"无新的",
 )
 # high-likelihood hedges assert, as in English (Panicek & Hricak 2016); plain 可能 stays uncertain
-POS_PRE = (r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
+POS_PRE = (r"最(?:能|有可能)?提示", r"强烈提示", r"最符合", r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
 TERMINATORS = (
     # a new clause after a comma that asserts again ("没有肺水肿，肺血管正常，存在少许肺不张"):
     # the negation of the first clause does not reach into it
