@@ -150,3 +150,60 @@ def test_mentions_say_what_decided():
     lab = get_labeler("en")
     (m,) = [m for m in lab.mentions("Effusion cannot be excluded.") if m.concept == "effusion"]
     assert m.status == -1 and m.trigger == "cannot be excluded"
+
+
+# ChestX-ray14 columns under the OpenI gold's conventions (labelsets.py) and without them
+# (chestxray14-literal); columns not listed must be None / 0 as written.
+CXR14 = [
+    # "A versus B": both present for the gold, uncertain for the literal set; a hedge before the
+    # pair decides both ("question ... versus")
+    ("Left basilar atelectasis versus scarring.", {"Atelectasis": 1}, {"Atelectasis": -1}),
+    ("Minimal left basilar atelectasis versus infiltrate.",
+     {"Atelectasis": 1, "Infiltration": 1}, {"Atelectasis": -1, "Infiltration": -1}),
+    ("Question left basilar atelectasis versus infiltrate.",
+     {"Atelectasis": -1, "Infiltration": -1}, {"Atelectasis": -1, "Infiltration": -1}),
+    # Hernia is not annotated by the gold: empty column, but the study is not normal
+    ("Large hiatal hernia. Lungs are clear.", {"Hernia": None, "normal": 0}, {"Hernia": 1, "normal": 0}),
+    # airway-wall thickening counts as Pleural_Thickening for the gold only
+    ("Peribronchial cuffing.", {"Pleural_Thickening": 1}, {"Pleural_Thickening": None}),
+    # look-alikes that name another finding
+    ("Subcutaneous emphysema in the neck.", {"Emphysema": None, "normal": 0}, {"Emphysema": None}),
+    ("Sequela of cystic fibrosis.", {"Fibrosis": None, "normal": 0}, {"Fibrosis": None}),
+    ("Mild left-sided volume loss.", {"Atelectasis": None, "normal": 0}, {"Atelectasis": None}),
+    ("Bilateral apical pleural scarring.", {"Pleural_Thickening": None, "normal": 0}, {"Pleural_Thickening": None}),
+    ("Opacities may be due to atelectasis.", {"Atelectasis": -1}, {"Atelectasis": -1}),
+    ("Opacities most suggestive of pulmonary edema.", {"Edema": 1}, {"Edema": 1}),
+]
+
+
+@pytest.mark.parametrize("text,gold_conv,literal", CXR14, ids=[f"cxr14-{i}" for i in range(len(CXR14))])
+def test_chestxray14_gold_conventions(text, gold_conv, literal):
+    lab = get_labeler("en")
+    for labels, expected in (("chestxray14", gold_conv), ("chestxray14-literal", literal)):
+        got = lab.label(text, labels)
+        for column, value in expected.items():
+            assert got[column] == value, f"{labels} {column}: expected {value}, got {got[column]} for {text!r}"
+
+
+def test_chexpert_keeps_versus_uncertain_and_pleural_scarring_is_pleural_other():
+    lab = get_labeler("en")
+    assert lab.label("Left basilar atelectasis versus scarring.", "chexpert")["Atelectasis"] == -1
+    assert lab.label("Bilateral apical pleural scarring.", "chexpert")["Pleural Other"] == 1
+    (m,) = [m for m in lab.mentions("Atelectasis versus scarring.") if m.concept == "atelectasis"]
+    assert m.status == -1 and m.alternative and m.trigger == "versus"
+
+
+ZH_CXR14 = [
+    ("左肺亚段性肺不张。", {"Atelectasis": 1}),
+    ("心脏的大小处于边缘状态。", {"Cardiomegaly": 1}),
+    ("右胸壁皮下气肿。", {"Emphysema": None, "normal": 0}),
+    ("双侧下叶支气管增厚。", {"Pleural_Thickening": 1}),
+    ("没有出现急性心肺异常，只观察到稳定的心肌肿大。", {"Cardiomegaly": 1}),
+]
+
+
+@pytest.mark.parametrize("text,expected", ZH_CXR14, ids=[f"zh-cxr14-{i}" for i in range(len(ZH_CXR14))])
+def test_chestxray14_zh(text, expected):
+    got = get_labeler("zh").label(text, "chestxray14")
+    for column, value in expected.items():
+        assert got[column] == value, f"{column}: expected {value}, got {got[column]} for {text!r}"

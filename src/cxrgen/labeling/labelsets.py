@@ -58,6 +58,9 @@ class LabelSet:
     #: abnormal findings outside the label set ("granuloma", "scoliosis") also make a report
     #: not normal: true for the OpenI ``normal`` column (a normal study has no finding at all)
     summary_uses_other: bool = False
+    #: concepts outside the columns that also make a study not normal (with summary_uses_other):
+    #: pleural scarring, thickened airway walls are abnormal though no ChestX-ray14 finding
+    summary_other_concepts: tuple[str, ...] = ()
     #: value of a finding named as one of alternatives, "A versus B" (module docstring)
     alternatives: int = UNCERTAIN
     #: columns the gold standard does not annotate: always ``None`` (module docstring)
@@ -101,6 +104,7 @@ CHESTXRAY14 = LabelSet(
     summary="normal",
     summary_binary=True,
     summary_uses_other=True,
+    summary_other_concepts=("pleural_other", "airway_wall_thickening"),
     alternatives=POSITIVE,
     not_annotated=("Hernia",),
     reference="Wang et al. 2017 (ChestX-ray8/14); column names and conventions of the NegBio OpenI "

@@ -11,7 +11,9 @@ al. 2019, without its dependency parser):
 3. A mention takes the status of the *nearest* pre-trigger within ``pre_scope`` characters
    before it, unless a scope terminator ("but", "however") lies between; a pseudo-trigger
    ("no change in") or a double negation ("not without") nearest to it makes it positive.
-   Without a pre-trigger, the first post-trigger within ``post_scope`` characters after it
+   A differential ("A versus B") is uncertain and flagged ``alternative``; the label set
+   decides its value (``LabelSet.alternatives``), unless a hedge or negation before the pair
+   decides it. Without a pre-trigger, the first post-trigger within ``post_scope`` characters after it
    decides ("... is not seen", "... cannot be excluded"). Otherwise the mention is positive.
    The nearest-trigger rule is what makes lists work: in "no effusion, pneumothorax or
    consolidation" every finding is nearest to "no".
@@ -263,7 +265,8 @@ def labels_from_mentions(mentions: Sequence[Mention], label_set: LabelSet) -> di
         abnormal = not_annotated_abnormal or any(
             v in (POSITIVE, UNCERTAIN) for c, v in values.items() if c not in label_set.summary_ignores)
         if label_set.summary_uses_other:
-            abnormal = abnormal or bool(by_concept.get("other", set()) & {POSITIVE, UNCERTAIN})
+            for concept in ("other",) + label_set.summary_other_concepts:
+                abnormal = abnormal or bool(by_concept.get(concept, set()) & {POSITIVE, UNCERTAIN})
         if abnormal:
             values[label_set.summary] = NEGATIVE if label_set.summary_binary else None
         else:
