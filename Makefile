@@ -21,10 +21,10 @@ demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m cxrgen demo --out runs/demo
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not gpu"
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not gpu and not slow"
 
 test-all: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not gpu"
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info
