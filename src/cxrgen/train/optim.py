@@ -17,7 +17,7 @@ from cxrgen.train.config import OptimConfig
 
 # attribute names under which the models keep their image encoder (R2Gen's lr_ve group); the
 # Transformer encoder over the patches belongs to the encoder-decoder group (lr_ed), as in R2Gen
-ENCODER_PREFIXES = ("visual.", "visual_extractor.", "image_encoder.", "backbone.")
+ENCODER_PREFIXES = ("visual.", "visual_extractor.", "image_encoder.", "backbone.", "contrastive.image_encoder.")
 
 
 def split_parameters(model: torch.nn.Module) -> tuple[list, list]:

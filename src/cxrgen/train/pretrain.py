@@ -24,9 +24,9 @@ def image_encoder(model: torch.nn.Module) -> torch.nn.Module:
     """The multi-view image encoder of a cxrgen model (``visual``, or the retrieval tower's)."""
     if hasattr(model, "visual"):
         return model.visual
-    tower = getattr(model, "image_encoder", None)
-    if tower is not None and hasattr(tower, "visual"):
-        return tower.visual
+    for name, module in model.named_modules():  # e.g. the retrieval model's contrastive.image_encoder.visual
+        if name.endswith("image_encoder.visual"):
+            return module
     raise ConfigError(f"{type(model).__name__} has no image encoder to pretrain (no .visual)")
 
 
