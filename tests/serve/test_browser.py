@@ -5,7 +5,6 @@ A screenshot is kept in ``test-artifacts/serve/review_page.png`` (gitignored).""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time

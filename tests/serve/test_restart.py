@@ -13,7 +13,7 @@ import time
 import httpx
 from sqlalchemy import select
 
-from cxrgen.serve.db.models import Job, ReportVersion, Study, User
+from cxrgen.serve.db.models import Job, Study
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
 
 from .conftest import FAST_HASH, USERS, start_service

@@ -47,7 +47,7 @@ def run(args) -> int:
                        ("tokens_mean", "{:>12.1f}"), ("tokens_median", "{:>12.1f}")):
         print(f"{field:<18}" + "".join(fmt.format(counts[c][field]) for c in cols))
     print()
-    print(f"keywords from the entity graph (studies mentioning them, affirmed or negated; findings+impression)")
+    print("keywords from the entity graph (studies mentioning them, affirmed or negated; findings+impression)")
     print(f"{'category':<10}{'keyword':<26}" + "".join(f"{c:>12}" for c in cols))
     for (cat, kw), row in sorted(keywords.items(), key=lambda kv: (kv[0][0], -kv[1].get("all", 0))):
         print(f"{cat:<10}{kw:<26}" + "".join(f"{row.get(c, 0):>12d}" for c in cols))

@@ -7,7 +7,6 @@ with its signature, the checkpoint's seed, versions and git sha) and prints the 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

@@ -22,14 +22,14 @@ Layouts:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
 from cxrgen.data.dataset import Dataset, InvalidRows, check_study
 from cxrgen.data.manifest import MANIFEST_NAMES, load_manifest
+from cxrgen.data.r2gen_annotation import image_paths, iter_entries
 from cxrgen.data.registry import register_dataset
-from cxrgen.data.study import SPLITS, ImageRef, Study, View
+from cxrgen.data.study import ImageRef, Study, View
 from cxrgen.errors import InputError
 
 
@@ -55,25 +55,12 @@ def load_cn_cxr(root: str | Path, image_dir: str = "images", skip_invalid: bool 
 
 
 def _read_r2gen(path: Path, image_root: Path, rows: InvalidRows) -> Iterator[Study]:
-    try:
-        ann = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable annotation.json ({exc}); it must be UTF-8 JSON") from None
-    if not isinstance(ann, dict) or set(ann) - set(SPLITS):
-        raise InputError(f"{path}: expected an object with keys {', '.join(SPLITS)}")
-    for split_key, entries in ann.items():
-        for i, e in enumerate(entries):
-            where = f"{path}:{split_key}[{i}]"
-            if not isinstance(e, dict) or not {"id", "report", "image_path"} <= set(e):
-                rows.reject(where, "entry lacks id, report or image_path", "fix the annotation entry")
-                continue
-            sid = str(e["id"])
-            paths = e["image_path"] if isinstance(e["image_path"], list) else [e["image_path"]]
-            study = Study(
-                study_id=sid, patient_id=str(e.get("patient_id") or sid),
-                images=[ImageRef(str(image_root / p), View.UNKNOWN) for p in paths],
-                findings=str(e["report"]).strip(), language="zh", split=e.get("split", split_key),
-                dataset="cn_cxr",
-            )
-            if check_study(study, where, rows):
-                yield study
+    for split, where, e in iter_entries(path, rows):
+        sid = str(e["id"])
+        study = Study(
+            study_id=sid, patient_id=str(e.get("patient_id") or sid),
+            images=[ImageRef(str(image_root / p), View.UNKNOWN) for p in image_paths(e)],
+            findings=str(e["report"]).strip(), language="zh", split=split, dataset="cn_cxr",
+        )
+        if check_study(study, where, rows):
+            yield study

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
 
 from cxrgen.data.dataset import Dataset, InvalidRows, check_study
+from cxrgen.data.r2gen_annotation import image_paths, iter_entries
 from cxrgen.data.registry import register_dataset
 from cxrgen.data.study import ImageRef, Study, View
 from cxrgen.errors import ConfigError, InputError
@@ -69,28 +69,16 @@ def load_iu_xray(root: str | Path, format: str = "auto", image_dir: str | None =
 
 
 def _read_r2gen(root: Path, image_root: Path, rows: InvalidRows) -> Iterator[Study]:
-    path = root / "annotation.json"
-    try:
-        ann = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable R2Gen annotation.json ({exc})") from None
-    if not isinstance(ann, dict) or set(ann) - set(R2GEN_SPLITS):
-        raise InputError(f"{path}: expected an object with keys train, val, test")
-    for split_key, entries in ann.items():
-        for i, e in enumerate(entries):
-            where = f"{path}:{split_key}[{i}]"
-            if not isinstance(e, dict) or not {"id", "report", "image_path"} <= set(e):
-                rows.reject(where, "entry lacks id, report or image_path", "fix the annotation entry")
-                continue
-            sid = str(e["id"])
-            study = Study(
-                study_id=sid, patient_id=sid.split("_")[0],
-                images=[ImageRef(str(image_root / p), View.UNKNOWN) for p in e["image_path"]],
-                findings=str(e["report"]).strip(), language="en",
-                split=R2GEN_SPLITS[e.get("split", split_key)], dataset="iu_xray",
-            )
-            if check_study(study, where, rows):
-                yield study
+    for split, where, e in iter_entries(root / "annotation.json", rows):
+        sid = str(e["id"])
+        study = Study(
+            study_id=sid, patient_id=sid.split("_")[0],
+            images=[ImageRef(str(image_root / p), View.UNKNOWN) for p in image_paths(e)],
+            findings=str(e["report"]).strip(), language="en",
+            split=R2GEN_SPLITS[split], dataset="iu_xray",
+        )
+        if check_study(study, where, rows):
+            yield study
 
 
 def read_views(path: Path) -> dict[str, View]:

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import re
 from pathlib import Path
 from typing import Iterator
 
 from cxrgen.data.dataset import Dataset, InvalidRows, check_study
+from cxrgen.data.r2gen_annotation import image_paths, iter_entries
 from cxrgen.data.registry import register_dataset
 from cxrgen.data.study import ImageRef, Study, View
 from cxrgen.errors import ConfigError, InputError
@@ -128,28 +128,17 @@ def _read_official(root: Path, rows: InvalidRows) -> Iterator[Study]:
 
 
 def _read_r2gen(root: Path, image_root: Path, rows: InvalidRows) -> Iterator[Study]:
-    path = root / "annotation.json"
-    try:
-        ann = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable R2Gen annotation.json ({exc})") from None
+    # R2Gen's MIMIC-CXR annotation has one entry per image: group them into studies
     grouped: dict[str, Study] = {}
-    for split_key, entries in ann.items():
-        if split_key not in ("train", "val", "test"):
-            raise InputError(f"{path}: unexpected top-level key {split_key!r}; expected train, val, test")
-        for i, e in enumerate(entries):
-            where = f"{path}:{split_key}[{i}]"
-            if not isinstance(e, dict) or not {"id", "report", "image_path", "study_id", "subject_id"} <= set(e):
-                rows.reject(where, "entry lacks id, study_id, subject_id, report or image_path",
-                            "fix the annotation entry")
-                continue
-            sid = str(e["study_id"])
-            images = [ImageRef(str(image_root / p), View.UNKNOWN, str(e["id"])) for p in e["image_path"]]
-            if sid in grouped:
-                grouped[sid].images.extend(images)
-                continue
-            study = Study(study_id=sid, patient_id=str(e["subject_id"]), images=images,
-                          findings=str(e["report"]).strip(), language="en", split=split_key, dataset="mimic_cxr")
-            if check_study(study, where, rows):
-                grouped[sid] = study
+    required = ("id", "report", "image_path", "study_id", "subject_id")
+    for split, where, e in iter_entries(root / "annotation.json", rows, required):
+        sid = str(e["study_id"])
+        images = [ImageRef(str(image_root / p), View.UNKNOWN, str(e["id"])) for p in image_paths(e)]
+        if sid in grouped:
+            grouped[sid].images.extend(images)
+            continue
+        study = Study(study_id=sid, patient_id=str(e["subject_id"]), images=images,
+                      findings=str(e["report"]).strip(), language="en", split=split, dataset="mimic_cxr")
+        if check_study(study, where, rows):
+            grouped[sid] = study
     yield from grouped.values()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
 from cxrgen.labeling.base import get_labeler
 from cxrgen.labeling.labelsets import NEGATIVE, UNCERTAIN

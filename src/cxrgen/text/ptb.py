@@ -96,7 +96,7 @@ _TOKEN = re.compile(
             rf"(?P<nt>(?i:n['\u2019]t))(?!{_ALNUM})",
             rf"(?P<clitic>['\u2019](?i:s|re|ve|ll|d|m))(?!{_ALNUM})",
             rf"(?P<elided>[^\W\d_]['\u2019]{_ALNUM}+)",
-            rf"(?P<initial>[A-Za-z]\.)(?=\d)",
+            r"(?P<initial>[A-Za-z]\.)(?=\d)",
             rf"(?P<dotted>{_ALNUM}+\.)(?=[,;])",
             r"(?P<number>[-+]?\d*(?:[.,:]\d+)+(?:-\d+)*|[-+]\d+)",
             rf"(?P<word>{_HYPHENATED}(?:/{_HYPHENATED}){{0,2}})",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cxrgen.data.phantom.anatomy import CM_PER_UNIT, SIGN, Frontal, Lateral, Patient
+from cxrgen.data.phantom.anatomy import CM_PER_UNIT, Frontal, Lateral, Patient
 from cxrgen.data.phantom.findings import EFFUSION_HEIGHT, PNEUMOTHORAX_DEPTH, Findings
 from cxrgen.data.phantom.labels import FINDINGS
 from cxrgen.data.phantom.raster import F32, add_disc, add_polyline, bezier, ramp, smooth_noise
