@@ -110,6 +110,17 @@ ZH = [
     ("未见气胸。左侧胸腔积液。", {"Pneumothorax": 0, "Pleural Effusion": 1}),
     ("未见气胸，但左侧胸腔积液。", {"Pneumothorax": 0, "Pleural Effusion": 1}),
     ("纵隔轮廓保持不变，左侧基底肺不张。", {"Atelectasis": 1}),
+    # "X可能与Y有关" / "X可能是由于Y": the hedge is the cause's, X stays asserted
+    ("心影增大，可能与高血压有关。", {"Cardiomegaly": 1}),
+    ("右下肺斑片影，可能是由于肺炎所致。", {"Lung Opacity": 1, "Pneumonia": -1}),
+    ("持续的双侧肺不张可能是由于肺不张和/或浸润所致。", {"Atelectasis": 1, "Lung Opacity": -1}),
+    # Chinese report synonyms: 胸腔积水, 心影饱满 (borderline large heart), 炎性渗出
+    ("右侧胸腔积水。", {"Pleural Effusion": 1}),
+    ("肾积水。", {"No Finding": ALL}),
+    ("心影饱满。", {"Cardiomegaly": 1}),
+    ("右下野炎性渗出。", {"Pneumonia": 1}),
+    # MT_VARIANTS (lexicon_zh.py): 合并症 is this data set's rendering of "consolidation"
+    ("没有合并症或胸腔积液。", {"Consolidation": 0, "Pleural Effusion": 0, "No Finding": 1}),
 ]
 
 CASES = [("en", t, e) for t, e in EN] + [("fr", t, e) for t, e in FR] + [("zh", t, e) for t, e in ZH]
@@ -199,6 +210,10 @@ ZH_CXR14 = [
     ("右胸壁皮下气肿。", {"Emphysema": None, "normal": 0}),
     ("双侧下叶支气管增厚。", {"Pleural_Thickening": 1}),
     ("没有出现急性心肺异常，只观察到稳定的心肌肿大。", {"Cardiomegaly": 1}),
+    ("左下肺纤维索条影。", {"Fibrosis": 1}),
+    # MT_VARIANTS (lexicon_zh.py): 漏气 / 无吸收 are this data set's renderings of "atelectasis"
+    ("右肺基底有漏气。", {"Atelectasis": 1}),
+    ("条纹状不透明，可能是由于肺段下无吸收或瘢痕造成的。", {"Atelectasis": -1}),
 ]
 
 
