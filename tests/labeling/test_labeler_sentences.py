@@ -119,6 +119,13 @@ ZH = [
     ("肾积水。", {"No Finding": ALL}),
     ("心影饱满。", {"Cardiomegaly": 1}),
     ("右下野炎性渗出。", {"Pneumonia": 1}),
+    # a post-negation after a 、-list reaches every item (、 joins a list, it is not a clause comma)
+    ("气胸、胸腔积液均未见。", {"Pneumothorax": 0, "Pleural Effusion": 0, "No Finding": 1}),
+    ("肺实变、胸腔积液及气胸均未见。",
+     {"Consolidation": 0, "Pleural Effusion": 0, "Pneumothorax": 0, "No Finding": 1}),
+    ("双肺均未见结节。", {"Lung Lesion": 0, "No Finding": 1}),
+    ("右下肺炎症已消退。", {"Pneumonia": 0, "No Finding": 1}),
+    ("右下肺斑片影，令人担心是肺炎。", {"Lung Opacity": 1, "Pneumonia": -1}),
     # MT_VARIANTS (lexicon_zh.py): 合并症 is this data set's rendering of "consolidation"
     ("没有合并症或胸腔积液。", {"Consolidation": 0, "Pleural Effusion": 0, "No Finding": 1}),
 ]

@@ -134,6 +134,10 @@ NEG_PRE = (
 NEG_POST = (
     r"消失", r"已消失", r"已经?解决", r"已吸收", r"已经?消除", r"被排除", r"已排除", r"不明显", r"阴性", r"未见",
     r"已经消退", r"已消退", r"已经吸收", r"不存在", r"得到解决", r"已得到解决", r"得到缓解",
+    # after a list ("气胸、胸腔积液均未见", "心影、纵隔均正常"): 均未见 is also a pre-trigger
+    # (NEG_PRE), and a trigger with both tags acts as the post-negation of what precedes it
+    r"(?:均|都)未(?:见|发现|显示)(?:明显)?(?:异常)?", r"(?:均|都)(?:在)?(?:正常范围内?|正常)",
+    r"正在消退", r"消退",
 )
 UNC_PRE = (
     # "X可能是由于Y" / "X可能与Y有关": the hedge is the cause's, X is asserted. One longer
@@ -142,6 +146,8 @@ UNC_PRE = (
     r"可能(?:是|主要是)?(?:由于|因为|来自于?|源于|继发于|与)",
     r"可能", r"考虑", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
     r"倾向", r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕", r"建议排除",
+    # "concerning for" (令人担心的是 / 最令人担忧的), a hedge as in English
+    r"(?:让人|令人)?(?:最)?(?:担心|担忧)(?:的是)?",
 )
 UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑")
 PSEUDO = (
@@ -204,7 +210,8 @@ LEXICON_ZH_WITHOUT_MT_VARIANTS = Lexicon(
     sentence_end=r"[。；;！!\n]|\.(?<!\d\.)(?!\d)",
     word_boundaries=False,
     pre_scope=40,
-    post_scope=12,
+    # 20 characters: a post-negation reaches back over a short 、-list ("肺实变、胸腔积液及气胸均未见")
+    post_scope=20,
     anatomy=ANATOMY,
     modifiers=MODIFIERS,
     source="Chinese chest radiograph report wording (CNTERM radiology terms), hedges 考虑/可能/疑/待排, "

@@ -34,7 +34,10 @@ from cxrgen.labeling.lexicon import Lexicon
 _PRE_KINDS = {"neg_pre": NEGATIVE, "unc_pre": UNCERTAIN, "pseudo": POSITIVE, "pos_pre": POSITIVE,
               "alternatives": UNCERTAIN}
 _POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN, "alternatives": UNCERTAIN}
-_COMMA = re.compile("[,，、]")
+# a clause comma; the Chinese enumeration comma 、 is not one: it joins the items of a list
+# ("气胸、胸腔积液均未见"), as "and" does, so a post-trigger reaches back over it (no en / fr
+# text holds 、, so their behaviour is unchanged)
+_COMMA = re.compile("[,，]")
 
 
 @dataclass(frozen=True)
