@@ -218,6 +218,8 @@ ZH_CXR14 = [
     ("双侧下叶支气管增厚。", {"Pleural_Thickening": 1}),
     ("没有出现急性心肺异常，只观察到稳定的心肌肿大。", {"Cardiomegaly": 1}),
     ("左下肺纤维索条影。", {"Fibrosis": 1}),
+    ("双侧肋膈角钝化代表胸膜增厚和瘢痕。", {"Pleural_Thickening": 1, "normal": 0}),
+    ("左肺未见实变，有少许纤维索条。", {"Consolidation": 0, "Fibrosis": 1}),
     # MT_VARIANTS (lexicon_zh.py): 漏气 / 无吸收 are this data set's renderings of "atelectasis"
     ("右肺基底有漏气。", {"Atelectasis": 1}),
     ("条纹状不透明，可能是由于肺段下无吸收或瘢痕造成的。", {"Atelectasis": -1}),

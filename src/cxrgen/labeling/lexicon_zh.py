@@ -74,7 +74,7 @@ MENTIONS = {
     "opacity": (r"不透明", r"阴影", r"密度增高影?", r"斑片影", r"斑片状影?", r"模糊影", r"混浊", r"浑浊",
                 r"空隙疾病", r"空腔疾病", r"磨玻璃", r"致密影", r"浸润"),
     # scarring of the pleura (胸膜顶瘢痕): Pleural Other, not a thickening (as in English)
-    "pleural_other": (r"胸膜(?:钙化|粘连)", r"胸膜[^，。；,、]{0,4}(?:瘢痕|疤痕)"),
+    "pleural_other": (r"胸膜(?:钙化|粘连)", r"胸膜(?:(?!增厚)[^，。；,、]){0,4}(?:瘢痕|疤痕)"),  # 胸膜增厚和瘢痕: both
     # thickened airway walls, peribronchial cuffing (lexicon_en.py, labelsets.py)
     "airway_wall_thickening": (r"支气管(?:壁|周围|周)?(?:的)?增厚", r"支气管周围?(?:的)?袖口", r"支气管袖套征"),
     "fracture": (r"骨折",),
@@ -160,6 +160,9 @@ TERMINATORS = (
     # a new clause after a comma that asserts again ("没有肺水肿，肺血管正常，存在少许肺不张"):
     # the negation of the first clause does not reach into it
     r"[，,](?:并|还|也|但|且)?(?:存在|可见|伴有|观察到|注意到|另有|还有|显示有|出现)",
+    # "…，有轻微的心脏肿大" / "左肺未见实变，有少许纤维索条": 有 opens an asserting clause (有无
+    # "whether" does not)
+    r"[，,](?:并|还|也|但|且)?有(?!无)",
     r"只(?:观察到|见到?|发现|有)", r"仅(?:见|有|观察到|发现)",
     r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴", r"只是", r"只有", r"仅有", r"但有",
 )
