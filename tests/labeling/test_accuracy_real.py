@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import pytest
 
+from cxrgen.labeling import get_labeler
 from cxrgen.labeling.evaluation import (
-    evaluate_en_iu, evaluate_fr_casia, evaluate_zh_iu, iu_gold_reports, score_against_gold, select_half,
+    evaluate_en_iu,
+    evaluate_fr_casia,
+    evaluate_zh_iu,
+    iu_gold_reports,
+    score_against_gold,
+    select_half,
     split_half,
 )
-from cxrgen.labeling import get_labeler
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,21 @@ import pytest
 
 from cxrgen.errors import InputError
 from cxrgen.labeling.graph import (
-    ANATOMY, LOCATED_AT, MODIFY, NEGATIVE_OBS, NEUTRAL_OBS, POSITIVE_OBS, extract_graph, keyword_extractor,
+    ANATOMY,
+    LOCATED_AT,
+    MODIFY,
+    NEGATIVE_OBS,
+    NEUTRAL_OBS,
+    POSITIVE_OBS,
+    extract_graph,
+    keyword_extractor,
 )
-from cxrgen.labeling.radgraph_io import doc_to_graph, graph_to_doc, read_graphs, write_jsonl
+from cxrgen.labeling.radgraph_io import (
+    doc_to_graph,
+    graph_to_doc,
+    read_graphs,
+    write_jsonl,
+)
 from cxrgen.metrics.clinical import graph_scores
 
 # (lang, report, expected findings: (polarity, lesion, anatomy))

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from cxrgen.data.phantom.findings import labels_of, sample_findings
-from cxrgen.data.phantom.labels import PHANTOM_TO_CHESTXRAY14, PHANTOM_TO_CHEXPERT, to_chestxray14, to_chexpert
+from cxrgen.data.phantom.labels import (
+    PHANTOM_TO_CHESTXRAY14,
+    PHANTOM_TO_CHEXPERT,
+    to_chestxray14,
+    to_chexpert,
+)
 from cxrgen.data.phantom.reports import write_report
 from cxrgen.labeling import get_labeler
 from cxrgen.metrics.clinical import ClinicalEfficacy
