@@ -127,7 +127,7 @@ ZH = [
     ("右下肺炎症已消退。", {"Pneumonia": 0, "No Finding": 1}),
     ("右下肺斑片影，令人担心是肺炎。", {"Lung Opacity": 1, "Pneumonia": -1}),
     # MT_VARIANTS (lexicon_zh.py): 合并症 is this data set's rendering of "consolidation"
-    ("没有合并症或胸腔积液。", {"Consolidation": 0, "Pleural Effusion": 0, "No Finding": 1}),
+    ("没有实变或胸腔积液。", {"Consolidation": 0, "Pleural Effusion": 0, "No Finding": 1}),
 ]
 
 CASES = [("en", t, e) for t, e in EN] + [("fr", t, e) for t, e in FR] + [("zh", t, e) for t, e in ZH]
@@ -220,10 +220,23 @@ ZH_CXR14 = [
     ("左下肺纤维索条影。", {"Fibrosis": 1}),
     ("双侧肋膈角钝化代表胸膜增厚和瘢痕。", {"Pleural_Thickening": 1, "normal": 0}),
     ("左肺未见实变，有少许纤维索条。", {"Consolidation": 0, "Fibrosis": 1}),
-    # MT_VARIANTS (lexicon_zh.py): 漏气 / 无吸收 are this data set's renderings of "atelectasis"
-    ("右肺基底有漏气。", {"Atelectasis": 1}),
-    ("条纹状不透明，可能是由于肺段下无吸收或瘢痕造成的。", {"Atelectasis": -1}),
 ]
+
+# MT_VARIANTS (lexicon_zh.py): 漏气 / 无吸收 are the MT data set's renderings of "atelectasis";
+# the native-text labeler (the default) must not read them, the MT one must.
+ZH_MT = [
+    ("右肺基底有漏气。", {"Atelectasis": 1}),
+    ("右肺下叶合并症。", {"Consolidation": 1}),
+]
+
+
+@pytest.mark.parametrize("text,expected", ZH_MT, ids=[f"zh-mt-{i}" for i in range(len(ZH_MT))])
+def test_chestxray14_zh_mt_variants_are_opt_in(text, expected):
+    mt = get_labeler("zh", mt_variants=True).label(text, "chestxray14")
+    native = get_labeler("zh").label(text, "chestxray14")
+    for column, value in expected.items():
+        assert mt[column] == value, f"{column}: expected {value}, got {mt[column]} for {text!r}"
+        assert native[column] is None, f"{column}: native labeler read an MT rendering in {text!r}"
 
 
 @pytest.mark.parametrize("text,expected", ZH_CXR14, ids=[f"zh-cxr14-{i}" for i in range(len(ZH_CXR14))])

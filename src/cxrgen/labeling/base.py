@@ -67,18 +67,29 @@ def _french():
 
 
 @LABELERS.register("zh")
-def _chinese():
-    from cxrgen.labeling.lexicon_zh import LEXICON_ZH
+def _chinese(mt_variants: bool = False):
+    # Native Chinese radiology text by default. The MT_VARIANTS list holds renderings that only
+    # the machine translation of IU X-Ray produces (e.g. 合并症 "complication" for
+    # "consolidation"); on native reports they would be false positives, so they are opt-in.
+    from cxrgen.labeling.lexicon_zh import LEXICON_ZH, LEXICON_ZH_WITHOUT_MT_VARIANTS
     from cxrgen.labeling.rules import RuleLabeler
 
-    return RuleLabeler(LEXICON_ZH)
+    return RuleLabeler(LEXICON_ZH if mt_variants else LEXICON_ZH_WITHOUT_MT_VARIANTS)
 
 
 @functools.lru_cache(maxsize=None)
-def get_labeler(lang: str) -> Labeler:
-    """The (cached) labeler of ``lang``; an unknown language lists the valid ones."""
+def get_labeler(lang: str, mt_variants: bool = False) -> Labeler:
+    """The (cached) labeler of ``lang``; an unknown language lists the valid ones.
+
+    ``mt_variants=True`` (Chinese only) adds the machine-translation renderings of
+    ``lexicon_zh.MT_VARIANTS``, for the machine-translated IU X-Ray reports.
+    """
     if lang not in LABELERS:
         raise ConfigError(f"no labeler for language {lang!r}; valid choices: {', '.join(LABELERS.names())}")
+    if mt_variants:
+        if lang != "zh":
+            raise ConfigError(f"mt_variants exist for Chinese only, not {lang!r}")
+        return LABELERS.get(lang)(mt_variants=True)
     return LABELERS.get(lang)()
 
 
