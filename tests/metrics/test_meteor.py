@@ -233,3 +233,42 @@ def test_jit_search_equals_python_search(metric, shared_data):
         cands = s.matcher.candidates(hyp, ref)
         assert meteor_align.beam_search_jit(cands, len(hyp), len(ref)) == \
             meteor_align.beam_search_python(cands, len(hyp), len(ref))
+
+
+# -- corpus path (distinct pairs once, cheaper search, forked half) equals report by report ----
+
+def test_corpus_rows_equal_report_rows(metric, shared_data):
+    """``MeteorScorer.rows`` (used by ``Meteor.statistics``) gives exactly the rows of
+    ``report_row`` on each report, in order, with one process or two, duplicates included."""
+    import json
+
+    from cxrgen.metrics.meteor.align import beam_search_python
+
+    data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    reports = [r["report"] for r in data["test"]][:120]
+    # duplicated pairs (the first 40 again), a multi-reference report and an empty hypothesis
+    hyps = reports + reports[:40] + [reports[5], ""]
+    refs = [[r] for r in reports[1:] + reports[:1]] + [[r] for r in (reports[1:] + reports[:1])[:40]]
+    refs += [[reports[7], reports[5], reports[9]], [reports[3]]]
+    s = metric.scorer
+    expected_rows = np.stack([s.report_row(h, rs, beam_search_python) for h, rs in zip(hyps, refs)])
+    one = s.rows(hyps, refs, workers=1)
+    two = s.rows(hyps, refs, workers=2)
+    assert one.shape == (len(hyps), expected_rows.shape[1])
+    assert np.array_equal(one, expected_rows)
+    assert np.array_equal(two, expected_rows)
+    assert np.array_equal(s.rows([], [], workers=2), np.zeros((0, expected_rows.shape[1])))
+
+
+def test_choose_search_by_corpus_size():
+    from cxrgen.metrics.meteor import align as meteor_align
+
+    small = meteor_align.choose_search(10)
+    large = meteor_align.choose_search(meteor_align.JIT_MIN_PAIRS)
+    if not meteor_align.HAVE_JIT:
+        assert small is large is meteor_align.beam_search_python
+    else:
+        assert large is meteor_align.beam_search_jit
+        # the compiled search once loaded (by this test session or earlier) is always cheaper
+        loaded = "cxrgen.metrics.meteor.search_jit" in __import__("sys").modules
+        assert small is (meteor_align.beam_search_jit if loaded else meteor_align.beam_search_python)

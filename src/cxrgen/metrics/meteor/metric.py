@@ -47,11 +47,8 @@ class Meteor(Metric):
         return self._scorer
 
     def statistics(self, hyps, refs) -> np.ndarray:
-        scorer = self.scorer
-        rows = np.zeros((len(hyps), len(COLUMNS)), dtype=np.float64)
-        for i, (hyp, rs) in enumerate(zip(hyps, refs)):
-            rows[i] = scorer.report_row(" ".join(hyp), [" ".join(r) for r in rs])
-        return rows
+        # MeteorScorer.rows: each distinct pair aligned once, large corpora on two processes
+        return self.scorer.rows([" ".join(h) for h in hyps], [[" ".join(r) for r in rs] for rs in refs])
 
     def aggregate(self, stats: np.ndarray) -> dict[str, float]:
         if len(stats) == 0:
