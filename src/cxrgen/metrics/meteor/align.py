@@ -160,6 +160,14 @@ class Matcher:
                 self._paraphrase(hyp, ref, per_ref)
         return per_ref
 
+    def prepare(self, words: Sequence[str]) -> None:
+        """Fill the per-sentence caches of the stages that use them (see :meth:`candidates`)."""
+        self._sentence_words(words)
+        if SYNONYM in self.modules:
+            self._sentence_synsets(words)
+        if PARAPHRASE in self.modules and words:
+            self._sentence_phrases(words)
+
     def _sentence_words(self, words: Sequence[str]):
         """(stems, positions of each word, positions of each stem), cached per sentence."""
         key = tuple(words)
