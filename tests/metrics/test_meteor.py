@@ -250,9 +250,14 @@ def test_corpus_rows_equal_report_rows(metric, shared_data):
     hyps = reports + reports[:40] + [reports[5], ""]
     refs = [[r] for r in reports[1:] + reports[:1]] + [[r] for r in (reports[1:] + reports[:1])[:40]]
     refs += [[reports[7], reports[5], reports[9]], [reports[3]]]
-    s = metric.scorer
-    expected_rows = np.stack([s.report_row(h, rs, beam_search_python) for h, rs in zip(hyps, refs)])
-    one = s.rows(hyps, refs, workers=1)
+    from cxrgen.metrics.meteor.scorer import MeteorScorer
+
+    # fresh scorers: the forked path fills its caches from the child's (pickled) values
+    res = metric.scorer.res
+    fresh = MeteorScorer("en", res)
+    expected_rows = np.stack([fresh.report_row(h, rs, beam_search_python) for h, rs in zip(hyps, refs)])
+    one = MeteorScorer("en", res).rows(hyps, refs, workers=1)
+    s = MeteorScorer("en", res)
     two = s.rows(hyps, refs, workers=2)
     assert one.shape == (len(hyps), expected_rows.shape[1])
     assert np.array_equal(one, expected_rows)

@@ -168,6 +168,34 @@ class Matcher:
         if PARAPHRASE in self.modules and words:
             self._sentence_phrases(words)
 
+    def export_sentences(self, sentences: Sequence[Sequence[str]]) -> list[tuple]:
+        """The cached per-sentence values of ``sentences`` (prepared), as plain picklable data
+        for another process's :meth:`import_sentences`. Synonym word ids are process-local
+        (``_vocab``), so they are left out and rebuilt by the importer."""
+        out = []
+        for words in sentences:
+            key = tuple(words)
+            syn = self._syn_cache.get(key)
+            out.append((key, self._word_cache.get(key), None if syn is None else syn[:2],
+                        self._phrase_cache.get(key)))
+        return out
+
+    def import_sentences(self, state: list[tuple]) -> None:
+        """Adopt per-sentence values computed by another process (see :meth:`export_sentences`)."""
+        vocab = self._vocab
+        for key, words_entry, syn, phrases in state:
+            if len(self._word_cache) >= self.cache_size or len(self._syn_cache) >= self.cache_size \
+                    or len(self._phrase_cache) >= self.cache_size:
+                return  # full: the rest is recomputed on demand
+            if words_entry is not None:
+                self._word_cache[key] = words_entry
+            if syn is not None:
+                wid = np.fromiter((vocab.setdefault(w, len(vocab)) for w in key), dtype=np.int64,
+                                  count=len(key))
+                self._syn_cache[key] = (syn[0], syn[1], wid)
+            if phrases is not None:
+                self._phrase_cache[key] = phrases
+
     def _sentence_words(self, words: Sequence[str]):
         """(stems, positions of each word, positions of each stem), cached per sentence."""
         key = tuple(words)
