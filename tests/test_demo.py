@@ -1,13 +1,20 @@
-"""The main job end to end on phantoms (slow: about 4-6 minutes on 2 busy CPU cores).
+"""The main job end to end on phantoms.
 
-Measured on 2026-11-23 (shared machine): R2Gen CE-F1-micro 0.51, retrieval baseline 0.70, R2Gen
-with test images shuffled across studies 0.13. The model reads the image, but the issue's goals
-(>= 0.8 and above the retrieval baseline) are not reached yet: that test is an expected failure.
+The slow test runs ``run_demo`` with its defaults (what ``make demo`` runs: 2,000 phantom studies at
+96 px, the ``demo`` preset). Measured on 2026-11-23 (2 CPU cores, `cxrgen demo`, 355 s): R2Gen
+CE-F1-micro 0.827, retrieval baseline 0.867, R2Gen with shuffled test images 0.167. The targets are CE-F1-micro >= 0.8 against the phantoms' true labels, above the retrieval
+baseline (same encoder, same warm start), and a fall to chance when the test images are shuffled
+across studies. The fast test trains a smaller setting (800 studies, short warm start, 6 epochs)
+that does not reach 0.8 but must already read the image.
 """
 
 from __future__ import annotations
 
 import pytest
+
+#: micro-F1 of reports that ignore the image: the phantom findings have a prevalence of ~15-20 %, so
+#: a report drawn independently of the image scores about that; 0.3 leaves room for sampling noise
+CHANCE_CEILING = 0.3
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +26,39 @@ def demo(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_demo_reads_the_image_and_writes_the_page(demo):
+def test_demo_reads_the_image_above_the_goal(demo):
     out, result = demo
     ours = result.systems["R2Gen (demo)"].micro_f1
-    # with the images shuffled across studies the reports no longer match: far below the real score
-    assert result.shuffled.micro_f1 < ours - 0.15
+    assert ours >= 0.8
+    # with the images shuffled across studies the reports no longer match: chance level
+    assert result.shuffled.micro_f1 < CHANCE_CEILING
     page = (out / "report.html").read_text()
     assert "data:image/png;base64," in page and "CE-F1-micro" in page and "<script src" not in page
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="demo R2Gen reaches CE-F1-micro ~0.51 < 0.8 and below retrieval (~0.70) in the CPU budget",
-                   strict=False)
-def test_demo_reaches_the_issue_goal(demo):
+@pytest.mark.xfail(reason="measured 2026-11-23: R2Gen 0.827 < retrieval 0.867 (same warmed encoder); "
+                          "an earlier setting gave 0.860 vs 0.858: not reliably above", strict=False)
+def test_demo_beats_the_retrieval_baseline(demo):
     _, result = demo
-    ours = result.systems["R2Gen (demo)"].micro_f1
-    assert ours >= 0.8 and ours > result.systems["retrieval"].micro_f1
+    assert result.systems["R2Gen (demo)"].micro_f1 > result.systems["retrieval"].micro_f1
+
+
+def test_small_demo_model_reads_the_image(tmp_path):
+    """The demo preset, smaller (800 studies, 600 warm-start steps, 6 epochs, no baseline): already
+    well above chance on the test phantoms, and at chance once their images are shuffled."""
+    from cxrgen.evaluation import evaluate_checkpoint, load_split, shuffled_images
+    from cxrgen.train.config import load_config
+    from cxrgen.train.demo import make_phantoms
+    from cxrgen.train.experiment import run
+
+    make_phantoms(tmp_path / "phantom", studies=800, size=96, seed=0)
+    config = load_config("demo", [f"data.root={tmp_path / 'phantom'}", f"train.out={tmp_path / 'r2gen'}",
+                                  "train.progress=false", "train.epochs=6", "pretrain.steps=600"])
+    run(config)
+    test = load_split("phantom", str(tmp_path / "phantom"), config.data.options, "test")
+    ours = evaluate_checkpoint(tmp_path / "r2gen" / "best.pt", studies=test, metrics=["BLEU"]).micro_f1
+    shuffled = evaluate_checkpoint(tmp_path / "r2gen" / "best.pt", studies=shuffled_images(test, 0),
+                                   metrics=["BLEU"]).micro_f1
+    assert shuffled < CHANCE_CEILING
+    assert ours > shuffled + 0.15

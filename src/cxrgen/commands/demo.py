@@ -12,8 +12,9 @@ def add_parser(sub) -> None:
                        description="Phantom chest X-rays -> R2Gen (configs/demo.yaml) -> evaluation next to a "
                                    "retrieval baseline -> report.html. About 5 minutes on 2 CPU cores.")
     p.add_argument("--out", default="runs/demo", help="output folder")
-    p.add_argument("--studies", type=int, default=600, help="phantom studies to write (7:1:2 train/val/test)")
-    p.add_argument("--size", type=int, default=128, help="phantom image size in pixels")
+    p.add_argument("--studies", type=int, default=2000,
+                   help="phantom studies to write (7:1:2 train/val/test; more studies teach the encoder more)")
+    p.add_argument("--size", type=int, default=96, help="phantom image size in pixels")
     p.add_argument("--epochs", type=int, help="training epochs (default: the demo preset's)")
     p.add_argument("--seed", type=int, default=0, help="phantom seed")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="demo preset overrides, e.g. train.epochs=4")

@@ -53,7 +53,7 @@ def make_phantoms(root: Path, studies: int, size: int, seed: int, workers: int =
     synthesize(root, studies=studies, seed=seed, langs=("en",), size=size, workers=workers)
 
 
-def run_demo(out: str | Path = "runs/demo", studies: int = 600, size: int = 128, epochs: int | None = None,
+def run_demo(out: str | Path = "runs/demo", studies: int = 2000, size: int = 96, epochs: int | None = None,
              baseline_epochs: int | None = None, seed: int = 0, overrides: list[str] | None = None,
              examples: int = 4, workers: int = 2) -> DemoResult:
     from cxrgen.evaluation import evaluate_checkpoint, format_table, load_split, shuffled_images

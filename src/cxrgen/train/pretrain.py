@@ -10,6 +10,7 @@ steps; the CN-X2RG auxiliary head does the same jointly. Only training-split lab
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -39,6 +40,9 @@ def pretrain_encoder(model: torch.nn.Module, train_set, collate_fn, num_labels: 
     head = torch.nn.Linear(encoder.out_dim, num_labels).to(device)
     params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=lr)
+    # cosine decay to zero over the warm start (Loshchilov & Hutter, SGDR, ICLR 2017): the last steps
+    # at a small learning rate settle the features the captioning decoder then reads
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1.0 + math.cos(math.pi * min(i, steps) / steps)))
     g = torch.Generator().manual_seed(seed)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=g, collate_fn=collate_fn,
                         drop_last=len(train_set) > batch_size)
@@ -54,6 +58,7 @@ def pretrain_encoder(model: torch.nn.Module, train_set, collate_fn, num_labels: 
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            sched.step()
             losses.append(float(loss.detach()))
             if log and len(losses) % 50 == 0:
                 print(f"encoder warm start: step {len(losses)}/{steps} BCE {sum(losses[-50:]) / 50:.4f} "
