@@ -118,3 +118,21 @@ def test_graph_command(tmp_path, capsys):
     assert labels["实变"] == "Disease-Negative-Observation" and labels["双肺"] == "Anatomy"
     assert main(["graph", "--eval-refs", str(out), "--eval-hyps", str(out), "--lang", "zh"]) == 0
     assert json.loads(capsys.readouterr().out)["graph"]["F1"] == 1.0
+
+
+def test_mt_variants_flag_is_signed_and_chinese_only(tmp_path, capsys):
+    # 漏气: the IU X-Ray machine translation's rendering of "atelectasis" (lexicon_zh.MT_VARIANTS)
+    refs = _write_jsonl(tmp_path / "refs.jsonl", [("1", "右肺基底有漏气。")])
+    hyps = _write_jsonl(tmp_path / "hyps.jsonl", [("1", "右肺基底有漏气。")])
+    out = tmp_path / "o.csv"
+    assert main(["label", str(refs), "--lang", "zh", "--out", str(out)]) == 0
+    assert _read_csv(out)[0]["Atelectasis"] == ""  # native-text lexicon: not a mention
+    assert main(["label", str(refs), "--lang", "zh", "--mt-variants", "--out", str(out)]) == 0
+    assert _read_csv(out)[0]["Atelectasis"] == "1"
+    capsys.readouterr()
+    assert main(["ce", "--refs", str(refs), "--hyps", str(hyps), "--lang", "zh", "--labels", "chestxray14",
+                 "--mt-variants", "--format", "json"]) == 0
+    scores = json.loads(capsys.readouterr().out)["scores"]
+    assert all("tok:rules-zh-mt" in s["signature"] for s in scores)
+    assert main(["label", str(refs), "--lang", "en", "--mt-variants", "--out", str(out)]) == 2
+    assert "Chinese only" in capsys.readouterr().err

@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
                    help="an uncertain mention counts as negative (R2Gen's CE, default), as positive, "
                         "or is left out of the counts")
     p.add_argument("--per-label", action="store_true", help="also print P/R/F1 of each label")
+    p.add_argument("--mt-variants", action="store_true",
+                   help="Chinese: also read the renderings of machine-translated reports (e.g. the "
+                        "IU X-Ray translations; labeler rules-zh-mt); off for native Chinese text")
     p.add_argument("--strict", action="store_true", help="error on a report not in --lang")
     p.add_argument("--format", default="table", choices=("table", "json"))
     p.set_defaults(func=run)
@@ -52,7 +55,7 @@ def run(args) -> int:
     ids, refs, hyps = _pair(read_reports(args.refs), read_reports(args.hyps), args.refs, args.hyps)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs, strict=args.strict)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps, strict=args.strict)
-    ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain)
+    ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain, mt_variants=args.mt_variants)
     rows = ce.statistics(refs, hyps)
     scores = ce.scores_from_rows(rows)
     per_label = per_label_scores(rows, ce.columns) if args.per_label else None

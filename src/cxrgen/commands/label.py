@@ -21,6 +21,9 @@ def add_parser(sub) -> None:
     p.add_argument("--lang", required=True, choices=LABELERS.names())
     p.add_argument("--labels", default="chestxray14", choices=LABEL_SETS.names())
     p.add_argument("--out", required=True, help="output CSV (id + one column per label)")
+    p.add_argument("--mt-variants", action="store_true",
+                   help="Chinese: also read the renderings of machine-translated reports (e.g. the "
+                        "IU X-Ray translations; labeler rules-zh-mt); off for native Chinese text")
     p.add_argument("--strict", action="store_true",
                    help="error on a report that is not in --lang (default: warn and label it)")
     p.set_defaults(func=run)
@@ -33,7 +36,7 @@ def run(args) -> int:
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
     label_set = get_label_set(args.labels)
-    labels = get_labeler(args.lang).label_many(texts, label_set)
+    labels = get_labeler(args.lang, mt_variants=args.mt_variants).label_many(texts, label_set)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["id", *label_set.columns])

@@ -74,7 +74,9 @@ def _chinese(mt_variants: bool = False):
     from cxrgen.labeling.lexicon_zh import LEXICON_ZH, LEXICON_ZH_WITHOUT_MT_VARIANTS
     from cxrgen.labeling.rules import RuleLabeler
 
-    return RuleLabeler(LEXICON_ZH if mt_variants else LEXICON_ZH_WITHOUT_MT_VARIANTS)
+    if mt_variants:  # named apart, so that a CE signature says which lexicon labelled the reports
+        return RuleLabeler(LEXICON_ZH, name="rules-zh-mt")
+    return RuleLabeler(LEXICON_ZH_WITHOUT_MT_VARIANTS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -118,8 +118,9 @@ def _lower(text: str) -> str:
 class RuleLabeler:
     """Labels reports of one language from a :class:`Lexicon` (see the module docstring)."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, name: str | None = None):
         self.lexicon = lexicon
+        self._name = name
         self.lang = lexicon.lang
         wb = lexicon.word_boundaries
         entries = []
@@ -138,7 +139,7 @@ class RuleLabeler:
 
     @property
     def name(self) -> str:
-        return f"rules-{self.lang}"
+        return self._name or f"rules-{self.lang}"
 
     # -- sentences and mentions -------------------------------------------------------------
     def sentences(self, text: str) -> list[tuple[int, int]]:

@@ -136,6 +136,7 @@ class ClinicalEfficacy:
     lang: str = "en"
     labels: str = "chexpert"
     uncertain: str = "negative"
+    mt_variants: bool = False  # Chinese: add the machine-translation renderings (lexicon_zh.MT_VARIANTS)
 
     def __post_init__(self):
         from cxrgen.labeling import get_labeler
@@ -144,7 +145,7 @@ class ClinicalEfficacy:
             raise ConfigError(f"unknown uncertain-mention policy {self.uncertain!r}; valid choices: "
                               f"{', '.join(UNCERTAIN_POLICIES)}")
         self.label_set: LabelSet = get_label_set(self.labels)
-        self.labeler = get_labeler(self.lang)
+        self.labeler = get_labeler(self.lang, mt_variants=self.mt_variants)
 
     @property
     def columns(self) -> tuple[str, ...]:
