@@ -46,8 +46,17 @@ class MultiHeadAttention(nn.Module):
         mask: torch.Tensor | None = None,  # bool, broadcastable to (B, h, T, S); True = may attend
         need_weights: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.attend(self._split(self.q_proj(query)), kv, mask, need_weights)
+
+    def attend(
+        self,
+        q: torch.Tensor,  # projected queries, split into heads: (B, h, T, d_k)
+        kv: KV,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Attention from already projected queries (callers that fuse projections use this)."""
         k, v = kv
-        q = self._split(self.q_proj(query))  # (B, h, T, d_k)
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, T, S)
         if mask is not None:
             scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)

@@ -12,6 +12,7 @@ token, m_t the memory flattened to a vector.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cxrgen.models.config import ModelConfig
@@ -38,32 +39,37 @@ class RelationalMemory(nn.Module):
         eye = torch.eye(self.num_slots, self.d_model, device=device, dtype=dtype)
         return eye.flatten().expand(batch, -1).contiguous()  # (B, S*d)
 
-    def step(self, y: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
-        """One update M_{t-1} -> M_t from the previous token's embedding ``y`` (B, d_input)."""
-        B = y.shape[0]
-        M = memory.view(B, self.num_slots, self.d_model)  # (B, S, d)
-        y = self.input_proj(y)  # (B, d)
-        kv_in = torch.cat([M, y[:, None]], 1)  # [M_{t-1}; y_{t-1}]  (B, S+1, d)
-        # Q = M_{t-1} W_q, K = [M_{t-1}; y_{t-1}] W_k, V = [M_{t-1}; y_{t-1}] W_v; Z = softmax(QK^T / sqrt(d_k)) V
-        Z, _ = self.attn(M, self.attn.project_kv(kv_in))
-        M_tilde = M + Z
-        M_tilde = M_tilde + self.mlp(M_tilde)  # MLP with residual (§2.2: "fed into a multi-layer perceptron")
-        # G^i_t = Y_{t-1} W^i + tanh(M_{t-1}) U^i ;  G^f_t = Y_{t-1} W^f + tanh(M_{t-1}) U^f
-        gates = self.W(y)[:, None] + self.U(torch.tanh(M))  # (B, S, 2d)
-        g_in, g_forget = gates.chunk(2, dim=-1)
-        # M_t = sigma(G^f_t) * M_{t-1} + sigma(G^i_t) * tanh(M~_t)
-        M_t = torch.sigmoid(g_forget) * M + torch.sigmoid(g_in) * torch.tanh(M_tilde)
-        return M_t.reshape(B, -1)  # m_t: (B, S*d)
-
     def forward(self, embeds: torch.Tensor, memory: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Run over ``embeds`` (B, T, d_input) from ``memory``; returns m_1..m_T (B, T, S*d) and M_T.
 
         The update is recurrent, so this is a loop over T; incremental decoding carries M_T instead
         of recomputing it (R2Gen's released beam search reruns this loop over the whole prefix).
+        What depends only on the tokens (y W^i, y W^f and y's keys and values) is computed for all
+        steps before the loop, and the memory's queries, keys and values in one product per step:
+        the loop runs 5 matrix products instead of 8 (the decoder's training step is dominated by it).
         """
+        B, T, _ = embeds.shape
+        S, d = self.num_slots, self.d_model
+        a = self.attn
+        y = self.input_proj(embeds)  # (B, T, d)
+        k_y, v_y = a.project_kv(y)  # (B, h, T, d_k): the y_{t-1} rows of K and V
+        gates_y = self.W(y)  # (B, T, 2d): Y_{t-1} W^i, Y_{t-1} W^f
+        w_qkv = torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight])
+        b_qkv = torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias])
         outputs = []
-        for i in range(embeds.shape[1]):
-            memory = self.step(embeds[:, i], memory)
+        for t in range(T):
+            M = memory.view(B, S, d)  # M_{t-1}
+            q, k_m, v_m = F.linear(M, w_qkv, b_qkv).chunk(3, dim=-1)
+            # Q = M_{t-1} W_q, K = [M_{t-1}; y_{t-1}] W_k, V = [M_{t-1}; y_{t-1}] W_v
+            kv = (torch.cat([a._split(k_m), k_y[:, :, t:t + 1]], 2), torch.cat([a._split(v_m), v_y[:, :, t:t + 1]], 2))
+            Z, _ = a.attend(a._split(q), kv)  # softmax(QK^T / sqrt(d_k)) V, then W_o
+            M_tilde = M + Z
+            M_tilde = M_tilde + self.mlp(M_tilde)  # MLP with residual (§2.2: "fed into a multi-layer perceptron")
+            # G^i_t = Y_{t-1} W^i + tanh(M_{t-1}) U^i ;  G^f_t = Y_{t-1} W^f + tanh(M_{t-1}) U^f
+            g_in, g_forget = (gates_y[:, t, None] + self.U(torch.tanh(M))).chunk(2, dim=-1)
+            # M_t = sigma(G^f_t) * M_{t-1} + sigma(G^i_t) * tanh(M~_t)
+            M_t = torch.sigmoid(g_forget) * M + torch.sigmoid(g_in) * torch.tanh(M_tilde)
+            memory = M_t.reshape(B, S * d)
             outputs.append(memory)
         return torch.stack(outputs, 1), memory
 

@@ -51,17 +51,21 @@ class RunLogger:
         self._csv_file.flush()
 
     def bar(self, epoch: int, done: int, total: int, loss: float, samples_per_s: float) -> None:
-        """A one-line progress display (carriage return, no dependency) with loss and speed."""
+        """Progress with loss and speed: one line redrawn in place on a terminal; in a log file (not a
+        terminal) a plain line at each quarter of the epoch, so that logs stay readable."""
         if not self.progress:
+            return
+        interactive = sys.stderr.isatty()
+        if not interactive and done < total and done % max(1, total // 4):
             return
         width = 24
         filled = int(width * done / max(1, total))
-        sys.stderr.write(
-            f"\repoch {epoch} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-            f"loss {loss:.4f} {samples_per_s:.1f} samples/s"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
+        line = (f"epoch {epoch} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                f"loss {loss:.4f} {samples_per_s:.1f} samples/s")
+        if interactive:
+            sys.stderr.write("\r" + line + ("\n" if done >= total else ""))
+        else:
+            sys.stderr.write(line + "\n")
         sys.stderr.flush()
 
     def message(self, text: str) -> None:
