@@ -277,3 +277,30 @@ def test_choose_search_by_corpus_size():
         # the compiled search once loaded (by this test session or earlier) is always cheaper
         loaded = "cxrgen.metrics.meteor.search_jit" in __import__("sys").modules
         assert small is (meteor_align.beam_search_jit if loaded else meteor_align.beam_search_python)
+
+
+# -- compiled pair loop (numba) equals the per-pair path ----------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang):
+    """``MeteorScorer._rows_batch`` (large corpora with numba) gives exactly the rows of the
+    per-pair path, with duplicated texts, several references, empty sides, identical pairs and
+    a hypothesis holding METEOR's field separator."""
+    import json
+
+    from cxrgen.metrics.meteor import align as meteor_align
+    from cxrgen.metrics.meteor.scorer import MeteorScorer
+
+    if not meteor_align.HAVE_JIT:
+        pytest.skip("numba is not installed (extra 'fast'): the compiled pair loop is not used")
+    data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    reports = [r["report"] for r in data["test"]]
+    hyps = reports + [reports[5], "", reports[3], reports[8], reports[2] + " ||| " + reports[4]]
+    refs = [(r,) for r in reports[1:] + reports[:1]]
+    refs += [(reports[7], reports[5], reports[9]), (reports[3],), ("",), (reports[8],), (reports[4], reports[2])]
+    pairs = list(zip(hyps, refs))
+    scorer = metric.scorer if lang == "en" else METRICS.get("METEOR")(lang="fr").scorer
+    batch = MeteorScorer(lang, scorer.res)._rows_batch(pairs)
+    per_pair = MeteorScorer(lang, scorer.res)._rows_of(pairs)
+    assert batch.shape == per_pair.shape == (len(pairs), per_pair.shape[1])
+    assert np.array_equal(batch, per_pair)

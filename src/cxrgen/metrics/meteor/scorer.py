@@ -34,7 +34,9 @@ from typing import Sequence
 
 import numpy as np
 
-from cxrgen.metrics.meteor.align import EXACT, PARAPHRASE, STEM, SYNONYM, Matcher, align, choose_search
+from cxrgen.metrics.meteor import align as _align
+from cxrgen.metrics.meteor.align import (BEAM_SIZE, EXACT, PARAPHRASE, STEM, SYNONYM, Matcher, align,
+                                         beam_search_python, choose_search)
 from cxrgen.metrics.meteor.normalize import meteor_tokens
 from cxrgen.metrics.meteor.resources import MeteorResources, load_resources
 
@@ -235,7 +237,9 @@ class MeteorScorer:
             # CXRGEN_METEOR_WORKERS=1 keeps everything in this process
             workers = 2 if len(unique) >= PARALLEL_MIN_PAIRS and _idle_core() else 1
             workers = min(workers, int(os.environ.get("CXRGEN_METEOR_WORKERS", workers)))
-        if workers > 1 and _can_fork():
+        if _use_batch(len(unique)):
+            out = self._rows_batch(unique)
+        elif workers > 1 and _can_fork():
             # per-sentence work (normalising, stems, synsets, paraphrase look-ups) once here, so
             # that both processes share it instead of each redoing it for its half
             _forked_prepare(self, {h for h, _ in unique} | {r for _, rs in unique for r in rs})
@@ -276,6 +280,57 @@ class MeteorScorer:
             out[k] = self.report_row(h, rs, search)
         return out
 
+    def _rows_batch(self, pairs: Sequence[tuple[str, tuple[str, ...]]]) -> np.ndarray:
+        """Rows of ``pairs`` through the compiled pair loop (:mod:`.batch_jit`), equal to
+        :meth:`_rows_of`: per-text arrays built once for the corpus, every (hypothesis,
+        reference) pair aligned and counted compiled, the best reference of each report chosen
+        as :meth:`report_row` does (the first of the highest scores)."""
+        from cxrgen.metrics.meteor.batch_jit import pair_rows
+        from cxrgen.metrics.meteor.corpus import corpus_arrays
+
+        text_id: dict[str, int] = {}
+        sentences: list[list[str]] = []
+
+        def tid(text: str, hyp: bool) -> int:
+            key = text.replace("|||", "") if hyp else text
+            t = text_id.get(key)
+            if t is None:
+                t = text_id[key] = len(sentences)
+                sentences.append(self.tokens(key))
+            return t
+
+        pair_h, pair_r, owner = [], [], []
+        for k, (h, rs) in enumerate(pairs):
+            if not rs:
+                raise ValueError("METEOR needs at least one reference per report")
+            th = tid(h, True)
+            for r in rs:
+                pair_h.append(th)
+                pair_r.append(tid(r, False))
+                owner.append(k)
+        modules = self.params.modules
+        use_syn, use_para = SYNONYM in modules, PARAPHRASE in modules
+        c = corpus_arrays(self.matcher, sentences, use_syn, use_para)
+        flat, failed = pair_rows(
+            np.asarray(pair_h, dtype=np.int64), np.asarray(pair_r, dtype=np.int64), c.t_off, c.wid,
+            c.sid, c.func, c.w_syn_off, c.w_syn_ids, c.ph_off, c.ph_start, c.ph_len, c.ph_toff,
+            c.tg_hash, c.tg_len, c.gs_off, c.gs_hash, c.gs_len, c.gs_pos, c.max_len,
+            STEM in modules, use_syn, use_para, BEAM_SIZE)
+        for p in np.flatnonzero(failed).tolist():  # search key too wide for the compiled search
+            flat[p] = self.row(sentences[pair_h[p]], sentences[pair_r[p]], beam_search_python)
+        owner_a = np.asarray(owner, dtype=np.int64)
+        if len(owner_a) == len(pairs):  # one reference each
+            return flat
+        scores = compute_scores(flat, self.params)
+        out = np.zeros((len(pairs), N_COLS))
+        best = np.full(len(pairs), -np.inf)
+        for p in range(len(owner_a)):  # first strictly best reference of each report
+            k = owner_a[p]
+            if scores[p] > best[k]:
+                best[k] = scores[p]
+                out[k] = flat[p]
+        return out
+
     def corpus(self, hyps: Sequence[str], refs: Sequence[Sequence[str]]) -> tuple[float, np.ndarray]:
         """(corpus score, per-report scores), as pycocoevalcap ``Meteor().compute_score``."""
         rows = self.rows(hyps, refs)
@@ -290,6 +345,15 @@ class MeteorScorer:
 #: machine, with both cores busy with other work, 3,858 bench pairs (2,945 distinct) took 2.3-2.7 s
 #: CPU in the parent + 1.0 s in the child against 3.2-3.8 s in one process.
 PARALLEL_MIN_PAIRS = 1500
+
+
+def _use_batch(n_pairs: int) -> bool:
+    """Whether :meth:`MeteorScorer.rows` takes the compiled pair loop: numba installed, and a
+    corpus large enough to pay for importing it (:data:`.align.JIT_MIN_PAIRS`) unless it is
+    already loaded. ``CXRGEN_METEOR_BATCH=0`` turns it off (then the per-pair path runs)."""
+    if not _align.HAVE_JIT or os.environ.get("CXRGEN_METEOR_BATCH", "1") == "0":
+        return False
+    return n_pairs >= _align.JIT_MIN_PAIRS or "cxrgen.metrics.meteor.batch_jit" in sys.modules
 
 
 def _idle_core() -> bool:
