@@ -178,6 +178,24 @@ def test_norm(text, tokens):
     assert " ".join(meteor_tokens(text, "en", NONBREAKING)) == tokens
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_norm_many_equals_one_by_one(shared_data, lang):
+    """``meteor_tokens_many`` (all texts in one pass) equals ``meteor_tokens`` text by text."""
+    import json
+
+    from cxrgen.metrics.meteor.normalize import meteor_tokens_many
+
+    data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
+    texts = [t for t, _ in NORM_CASES] + [r["report"] for r in data["test"]]
+    texts += ["a...b. c. Dr. x", "3,4,5 ''q'' `x' l'eau it's 90's", " \x0b lead\ttab\x0b ", "end.",
+              "DOTMULTI. x", "a\u00a0b\u2003c.", "e.g. U.S.A. 1.5 cm. No. 3 Dr.", "''", "-", "\u2019s"]
+    expected = [meteor_tokens(t, lang, NONBREAKING) for t in texts]
+    assert meteor_tokens_many(texts, lang, NONBREAKING) == expected
+    assert meteor_tokens_many(texts + ["two\nlines."], lang, NONBREAKING) == \
+        expected + [meteor_tokens("two\nlines.", lang, NONBREAKING)]
+    assert meteor_tokens_many([], lang, NONBREAKING) == []
+
+
 def test_norm_french_elision():
     assert meteor_tokens("L'opacité est stable.", "fr", {}) == ["l'", "opacité", "est", "stable", "."]
 
@@ -281,8 +299,8 @@ def test_choose_search_by_corpus_size():
 
 # -- compiled pair loop (numba) equals the per-pair path ----------------------------------------
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
-def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang):
+@pytest.mark.parametrize("lang,syn_table", [("en", True), ("en", False), ("fr", True)])
+def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang, syn_table, monkeypatch):
     """``MeteorScorer._rows_batch`` (large corpora with numba) gives exactly the rows of the
     per-pair path, with duplicated texts, several references, empty sides, identical pairs and
     a hypothesis holding METEOR's field separator."""
@@ -293,6 +311,10 @@ def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang):
 
     if not meteor_align.HAVE_JIT:
         pytest.skip("numba is not installed (extra 'fast'): the compiled pair loop is not used")
+    from cxrgen.metrics.meteor import batch_jit
+
+    if not syn_table:  # too many words for the synonym table: synset lists merged pair by pair
+        monkeypatch.setattr(batch_jit, "MAX_SYNONYM_TABLE", 0)
     data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
     reports = [r["report"] for r in data["test"]]
     hyps = reports + [reports[5], "", reports[3], reports[8], reports[2] + " ||| " + reports[4]]

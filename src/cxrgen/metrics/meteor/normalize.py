@@ -73,9 +73,9 @@ def _java_trim(s: str) -> str:
     return s[start:end]
 
 
-def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
-    """METEOR 1.5 ``Normalizer.normalizeLine(line, lang, keepPunctuation=True)`` (no lowercasing)."""
-    s = f" {line} "
+def _split_marks(s: str, lang: str) -> str:
+    """Steps 1-5 on a padded line (or on padded lines joined by newlines, see
+    :func:`meteor_tokens_many`)."""
     s = _SEP_OTHER.sub(r" \1 ", s)
     s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
     while "DOTMULTI." in s:
@@ -101,7 +101,11 @@ def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
         s = _CONT_4.sub(r"\1' \2", s)
     else:
         s = s.replace("'", " ' ")
-    words = java_tokens(s)
+    return s
+
+
+def _split_final_dots(words: list[str], nonbreaking: dict[str, int]) -> str:
+    """Step 6 on the words of one line, joined with spaces (a trailing space included)."""
     parts: list[str] = []
     n = len(words)
     for i, word in enumerate(words):
@@ -119,13 +123,47 @@ def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
         else:
             parts.append(word)
         parts.append(" ")
-    s = "".join(parts)
+    return "".join(parts)
+
+
+def _restore_dots(s: str) -> str:
+    # step 7 before trimming (also on newline-joined lines: no pattern here spans a newline)
     while "DOTDOTMULTI" in s:
         s = s.replace("DOTDOTMULTI", "DOTMULTI.")
     s = s.replace("DOTMULTI", ".")
-    return _java_trim(_WHITE.sub(" ", s))
+    return _WHITE.sub(" ", s)
+
+
+def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
+    """METEOR 1.5 ``Normalizer.normalizeLine(line, lang, keepPunctuation=True)`` (no lowercasing)."""
+    words = java_tokens(_split_marks(f" {line} ", lang))
+    return _java_trim(_restore_dots(_split_final_dots(words, nonbreaking)))
 
 
 def meteor_tokens(text: str, lang: str, nonbreaking: dict[str, int]) -> list[str]:
     """The words METEOR 1.5 aligns for ``text`` under ``-norm``: normalised, lowercased, split."""
     return java_tokens(normalize_line(text, lang, nonbreaking).lower())
+
+
+# A word of two or more characters ending in a dot: the only words step 6 may change.
+_FINAL_DOT = re.compile("[^ \t\n\r\f]\\.(?=[ \t\n\r\f]|$)")
+
+
+def meteor_tokens_many(texts: list[str], lang: str, nonbreaking: dict[str, int]) -> list[list[str]]:
+    """:func:`meteor_tokens` of many texts, equal to it text by text, faster on a corpus.
+
+    Every regular expression of steps 1-5 and 7 matches within one line, and each padded line
+    keeps its own padding spaces, so the texts are joined by newlines and each substitution runs
+    once over the whole corpus instead of once per text; step 6 (word by word) runs per line, and
+    only on lines holding a word that ends in a dot after another character. Texts that contain
+    a newline themselves are normalised one by one."""
+    if not texts or any("\n" in t for t in texts):
+        return [meteor_tokens(t, lang, nonbreaking) for t in texts]
+    joined = _split_marks("\n".join(f" {t} " for t in texts), lang)
+    lines = joined.split("\n")
+    search = _FINAL_DOT.search
+    for k, line in enumerate(lines):
+        if search(line):
+            lines[k] = _split_final_dots(java_tokens(line), nonbreaking)
+    lines = _restore_dots("\n".join(lines)).lower().split("\n")
+    return [java_tokens(_java_trim(line)) for line in lines]

@@ -37,7 +37,7 @@ import numpy as np
 from cxrgen.metrics.meteor import align as _align
 from cxrgen.metrics.meteor.align import (BEAM_SIZE, EXACT, PARAPHRASE, STEM, SYNONYM, Matcher, align,
                                          beam_search_python, choose_search)
-from cxrgen.metrics.meteor.normalize import meteor_tokens
+from cxrgen.metrics.meteor.normalize import meteor_tokens, meteor_tokens_many
 from cxrgen.metrics.meteor.resources import MeteorResources, load_resources
 
 
@@ -168,6 +168,16 @@ class MeteorScorer:
             toks = self._norm_cache[text] = meteor_tokens(text.strip(), self.lang, self.res.nonbreaking)
         return toks
 
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """:meth:`tokens` of many texts, the uncached ones normalised in one pass
+        (:func:`.normalize.meteor_tokens_many`)."""
+        cache = self._norm_cache
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            done = meteor_tokens_many([t.strip() for t in todo], self.lang, self.res.nonbreaking)
+            cache.update(zip(todo, done))
+        return [cache[t] for t in texts]
+
     def row(self, hyp: list[str], ref: list[str], search=None) -> np.ndarray:
         """Statistics of one aligned pair of normalised token lists."""
         a = align(self.matcher, hyp, ref, search=search)
@@ -285,37 +295,29 @@ class MeteorScorer:
         :meth:`_rows_of`: per-text arrays built once for the corpus, every (hypothesis,
         reference) pair aligned and counted compiled, the best reference of each report chosen
         as :meth:`report_row` does (the first of the highest scores)."""
-        from cxrgen.metrics.meteor.batch_jit import pair_rows
+        from cxrgen.metrics.meteor import batch_jit
         from cxrgen.metrics.meteor.corpus import corpus_arrays
 
         text_id: dict[str, int] = {}
-        sentences: list[list[str]] = []
-
-        def tid(text: str, hyp: bool) -> int:
-            key = text.replace("|||", "") if hyp else text
-            t = text_id.get(key)
-            if t is None:
-                t = text_id[key] = len(sentences)
-                sentences.append(self.tokens(key))
-            return t
-
+        tid = text_id.setdefault
         pair_h, pair_r, owner = [], [], []
         for k, (h, rs) in enumerate(pairs):
             if not rs:
                 raise ValueError("METEOR needs at least one reference per report")
-            th = tid(h, True)
+            th = tid(h.replace("|||", ""), len(text_id))  # report_row drops "|||" from the hypothesis
             for r in rs:
                 pair_h.append(th)
-                pair_r.append(tid(r, False))
+                pair_r.append(tid(r, len(text_id)))
                 owner.append(k)
+        sentences = self.tokens_many(list(text_id))
         modules = self.params.modules
         use_syn, use_para = SYNONYM in modules, PARAPHRASE in modules
         c = corpus_arrays(self.matcher, sentences, use_syn, use_para)
-        flat, failed = pair_rows(
+        flat, failed = batch_jit.pair_rows(
             np.asarray(pair_h, dtype=np.int64), np.asarray(pair_r, dtype=np.int64), c.t_off, c.wid,
             c.sid, c.func, c.w_syn_off, c.w_syn_ids, c.ph_off, c.ph_start, c.ph_len, c.ph_toff,
             c.tg_hash, c.tg_len, c.gs_off, c.gs_hash, c.gs_len, c.gs_pos, c.max_len,
-            STEM in modules, use_syn, use_para, BEAM_SIZE)
+            STEM in modules, use_syn, use_para, BEAM_SIZE, batch_jit.MAX_SYNONYM_TABLE)
         for p in np.flatnonzero(failed).tolist():  # search key too wide for the compiled search
             flat[p] = self.row(sentences[pair_h[p]], sentences[pair_r[p]], beam_search_python)
         owner_a = np.asarray(owner, dtype=np.int64)
