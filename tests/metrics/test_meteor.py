@@ -326,3 +326,6 @@ def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang, syn_table, mo
     per_pair = MeteorScorer(lang, scorer.res)._rows_of(pairs)
     assert batch.shape == per_pair.shape == (len(pairs), per_pair.shape[1])
     assert np.array_equal(batch, per_pair)
+    # rows() (the metric's path) takes the compiled loop once it is loaded, duplicates included
+    auto = MeteorScorer(lang, scorer.res).rows(hyps + hyps[:50], [list(r) for r in refs + refs[:50]])
+    assert np.array_equal(auto, np.concatenate([per_pair, per_pair[:50]]))

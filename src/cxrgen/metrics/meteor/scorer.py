@@ -226,8 +226,11 @@ class MeteorScorer:
         * a report's row depends only on its (hypothesis, references) texts, so each distinct
           pair is aligned once (IU X-Ray has many identical normal reports: 3,858 bench pairs
           hold 2,945 distinct ones);
-        * the cheaper search for that many pairs (:func:`.align.choose_search`);
-        * large corpora are split in two halves aligned by this process and a forked copy of it
+        * with numba installed and ``workers`` left to this method, corpora of
+          :data:`BATCH_MIN_PAIRS` pairs or more go through the compiled pair loop
+          (:meth:`_rows_batch`: per-text work once for the corpus, every pair compiled);
+        * otherwise, the cheaper search for that many pairs (:func:`.align.choose_search`), and
+          large corpora are split in two halves aligned by this process and a forked copy of it
           (:func:`_forked_rows`), merged back in order, so results do not depend on ``workers``.
         """
         n = len(hyps)
@@ -243,11 +246,12 @@ class MeteorScorer:
                 u = slot[key] = len(unique)
                 unique.append(key)
             which[k] = u
-        if workers is None:
+        batch = workers is None and _use_batch(len(unique))
+        if workers is None and not batch:
             # CXRGEN_METEOR_WORKERS=1 keeps everything in this process
             workers = 2 if len(unique) >= PARALLEL_MIN_PAIRS and _idle_core() else 1
             workers = min(workers, int(os.environ.get("CXRGEN_METEOR_WORKERS", workers)))
-        if _use_batch(len(unique)):
+        if batch:
             out = self._rows_batch(unique)
         elif workers > 1 and _can_fork():
             # per-sentence work (normalising, stems, synsets, paraphrase look-ups) once here, so
@@ -349,13 +353,20 @@ class MeteorScorer:
 PARALLEL_MIN_PAIRS = 1500
 
 
+#: From this many distinct pairs, :meth:`MeteorScorer.rows` takes the compiled pair loop even
+#: when numba is not loaded yet: importing it and loading the cached compiled loop cost ~0.6 s
+#: once per process, the per-pair Python path ~1.3 ms per pair (590 IU pairs: 0.75 s the first
+#: time, 0.13 s after, against 0.77-0.95 s), so it pays off from ~460 pairs.
+BATCH_MIN_PAIRS = 500
+
+
 def _use_batch(n_pairs: int) -> bool:
     """Whether :meth:`MeteorScorer.rows` takes the compiled pair loop: numba installed, and a
-    corpus large enough to pay for importing it (:data:`.align.JIT_MIN_PAIRS`) unless it is
-    already loaded. ``CXRGEN_METEOR_BATCH=0`` turns it off (then the per-pair path runs)."""
+    corpus large enough to pay for importing it (:data:`BATCH_MIN_PAIRS`) unless it is already
+    loaded. ``CXRGEN_METEOR_BATCH=0`` turns it off (then the per-pair path runs)."""
     if not _align.HAVE_JIT or os.environ.get("CXRGEN_METEOR_BATCH", "1") == "0":
         return False
-    return n_pairs >= _align.JIT_MIN_PAIRS or "cxrgen.metrics.meteor.batch_jit" in sys.modules
+    return n_pairs >= BATCH_MIN_PAIRS or "cxrgen.metrics.meteor.batch_jit" in sys.modules
 
 
 def _idle_core() -> bool:
