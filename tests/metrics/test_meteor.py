@@ -187,12 +187,14 @@ def test_norm_many_equals_one_by_one(shared_data, lang):
 
     data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
     texts = [t for t, _ in NORM_CASES] + [r["report"] for r in data["test"]]
-    texts += ["a...b. c. Dr. x", "3,4,5 ''q'' `x' l'eau it's 90's", " \x0b lead\ttab\x0b ", "end.",
-              "DOTMULTI. x", "a\u00a0b\u2003c.", "e.g. U.S.A. 1.5 cm. No. 3 Dr.", "''", "-", "\u2019s"]
-    expected = [meteor_tokens(t, lang, NONBREAKING) for t in texts]
-    assert meteor_tokens_many(texts, lang, NONBREAKING) == expected
+    texts += ["a...b. c. Dr. x", "3,4,5 ''q'' `x' l'eau it's 90's", "end.", "DOTMULTI. x",
+              "a\u00a0b\u2003c.", "e.g. U.S.A. 1.5 cm. No. 3 Dr.", "''", "-", "\u2019s", "a \x0b  b\x0b ",
+              "x--y \u2013 z", "\u201cq\u201d \u2018s\u2019"]
+    for batch in (texts, texts + [" \x0b lead\ttab\x0b ", "cr\rff\f ."]):  # also with tabs etc.
+        expected = [meteor_tokens(t, lang, NONBREAKING) for t in batch]
+        assert meteor_tokens_many(batch, lang, NONBREAKING) == expected
     assert meteor_tokens_many(texts + ["two\nlines."], lang, NONBREAKING) == \
-        expected + [meteor_tokens("two\nlines.", lang, NONBREAKING)]
+        [meteor_tokens(t, lang, NONBREAKING) for t in texts + ["two\nlines."]]
     assert meteor_tokens_many([], lang, NONBREAKING) == []
 
 

@@ -24,6 +24,7 @@ explicit ASCII sets; the letter class is METEOR's own (Latin-1, Latin Extended-A
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # METEOR's letter ranges: Western European and Cyrillic (Normalizer "alpha" / "alnum").
 _ALPHA = "A-Za-z\u0160\u017d\u0161\u017e\u0178\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017e" \
@@ -145,8 +146,73 @@ def meteor_tokens(text: str, lang: str, nonbreaking: dict[str, int]) -> list[str
     return java_tokens(normalize_line(text, lang, nonbreaking).lower())
 
 
-# A word of two or more characters ending in a dot: the only words step 6 may change.
-_FINAL_DOT = re.compile("[^ \t\n\r\f]\\.(?=[ \t\n\r\f]|$)")
+# A word of two or more characters ending in a dot: the only words step 6 may change. Written
+# with the dot first (look-behind for the character before it) so that the engine scans for the
+# literal dot instead of trying the pattern at every character.
+_FINAL_DOT = re.compile("(?<=[^ \t\n\r\f])\\.(?=[ \t\n\r\f]|$)")
+# _WHITE restricted to the runs it changes (two or more characters, or one that is not a plain
+# space): the same result without replacing each of the corpus's ~80,000 single spaces by itself.
+_WHITE_CHARS = _WHITE.pattern[1:-2]
+_WHITE_CHANGED = re.compile(f"[{_WHITE_CHARS}]{{2,}}|[{_WHITE_CHARS.replace(' ', '')}]")
+
+
+def _on_lines_with(lines: list[str], triggers: tuple[str, ...], fn) -> None:
+    """Apply ``fn`` (substitutions that act within a line) to the lines holding one of
+    ``triggers`` -- without one, none of its patterns can match, so the others stay as they are."""
+    joined = "\n".join(lines)
+    present = [t for t in triggers if t in joined]
+    if not present:
+        return
+    if len(present) == 1:
+        t = present[0]
+        hit = [k for k, line in enumerate(lines) if t in line]
+    else:
+        hit = [k for k, line in enumerate(lines) if any(t in line for t in present)]
+    if hit:
+        done = fn("\n".join([lines[k] for k in hit])).split("\n")
+        for k, line in zip(hit, done):
+            lines[k] = line
+
+
+def _comma(s: str) -> str:
+    s = _COMMA.sub(r"\1 , \2", s)
+    s = _COMMA2.sub(r"\1 , \2", s)
+    return _COMMA3.sub(r"\1 , \2", s)
+
+
+def _contractions(s: str, lang: str) -> str:
+    if lang == "en":
+        s = _CONT_1.sub(r"\1 ' \2", s)
+        s = _CONT_EN2.sub(r"\1 ' \2", s)
+        s = _CONT_3.sub(r"\1 ' \2", s)
+        s = _CONT_4.sub(r"\1 '\2", s)
+        return _CONT_EN5.sub(r"\1 '\2", s)
+    if lang == "fr":
+        s = _CONT_1.sub(r"\1 ' \2", s)
+        s = _CONT_FR2.sub(r"\1 ' \2", s)
+        s = _CONT_3.sub(r"\1 ' \2", s)
+        return _CONT_4.sub(r"\1' \2", s)
+    return s.replace("'", " ' ")
+
+
+def _split_marks_many(joined: str, lang: str) -> list[str]:
+    """:func:`_split_marks` of newline-joined padded lines, as a list of lines. Same steps in
+    the same order; a step whose patterns all need a character (a comma, a quote, a hyphen, an
+    apostrophe) runs only on the lines holding it."""
+    s = _SEP_OTHER.sub(r" \1 ", joined)
+    if ".." in s or "DOTMULTI." in s:
+        s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
+        while "DOTMULTI." in s:
+            s = _MULTI_DOT2.sub(r"DOTDOTMULTI \1", s)
+            s = s.replace("DOTMULTI.", "DOTDOTMULTI")
+    lines = s.split("\n")
+    _on_lines_with(lines, (",",), _comma)
+    _on_lines_with(lines, ("`", "\u2018", "\u2019"), lambda x: _QUOTE.sub("'", x))
+    _on_lines_with(lines, ("\u201c", "\u201d", "''"), lambda x: _QUOTE2.sub(' " ', x))
+    _on_lines_with(lines, ("\u2013", "--"), lambda x: x.replace("\u2013", "-").replace("--", "-"))
+    _on_lines_with(lines, ("-",), lambda x: _RM_DASH.sub(r"\1 \2", x))
+    _on_lines_with(lines, ("'",), lambda x: _contractions(x, lang))
+    return lines
 
 
 def meteor_tokens_many(texts: list[str], lang: str, nonbreaking: dict[str, int]) -> list[list[str]]:
@@ -154,16 +220,25 @@ def meteor_tokens_many(texts: list[str], lang: str, nonbreaking: dict[str, int])
 
     Every regular expression of steps 1-5 and 7 matches within one line, and each padded line
     keeps its own padding spaces, so the texts are joined by newlines and each substitution runs
-    once over the whole corpus instead of once per text; step 6 (word by word) runs per line, and
-    only on lines holding a word that ends in a dot after another character. Texts that contain
-    a newline themselves are normalised one by one."""
+    once over the whole corpus (or over the lines that can match it) instead of once per text;
+    step 6 (word by word) runs per line, and only on lines holding a word that ends in a dot
+    after another character. Texts that contain a newline themselves are normalised one by one."""
     if not texts or any("\n" in t for t in texts):
         return [meteor_tokens(t, lang, nonbreaking) for t in texts]
-    joined = _split_marks("\n".join(f" {t} " for t in texts), lang)
-    lines = joined.split("\n")
-    search = _FINAL_DOT.search
-    for k, line in enumerate(lines):
-        if search(line):
-            lines[k] = _split_final_dots(java_tokens(line), nonbreaking)
-    lines = _restore_dots("\n".join(lines)).lower().split("\n")
-    return [java_tokens(_java_trim(line)) for line in lines]
+    lines = _split_marks_many("\n".join(f" {t} " for t in texts), lang)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    joined = "\n".join(lines)
+    for k in sorted({bisect_right(starts, m.start()) - 1 for m in _FINAL_DOT.finditer(joined)}):
+        lines[k] = _split_final_dots(java_tokens(lines[k]), nonbreaking)
+    s = "\n".join(lines)
+    while "DOTDOTMULTI" in s:
+        s = s.replace("DOTDOTMULTI", "DOTMULTI.")
+    s = s.replace("DOTMULTI", ".")
+    s = _WHITE_CHANGED.sub(" ", s).lower()
+    lines = [_java_trim(line) for line in s.split("\n")]
+    if "\t" in s or "\r" in s or "\f" in s:
+        return [java_tokens(line) for line in lines]
+    # trimmed, and every run of spaces made one space: splitting on " " is java_tokens
+    return [line.split(" ") if line else [] for line in lines]
