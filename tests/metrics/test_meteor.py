@@ -301,8 +301,9 @@ def test_choose_search_by_corpus_size():
 
 # -- compiled pair loop (numba) equals the per-pair path ----------------------------------------
 
-@pytest.mark.parametrize("lang,syn_table", [("en", True), ("en", False), ("fr", True)])
-def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang, syn_table, monkeypatch):
+@pytest.mark.parametrize("lang,syn_table,overflow", [("en", True, False), ("en", False, False),
+                                                    ("en", True, True), ("fr", True, False)])
+def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang, syn_table, overflow, monkeypatch):
     """``MeteorScorer._rows_batch`` (large corpora with numba) gives exactly the rows of the
     per-pair path, with duplicated texts, several references, empty sides, identical pairs and
     a hypothesis holding METEOR's field separator."""
@@ -317,6 +318,16 @@ def test_batch_rows_equal_per_pair_rows(metric, shared_data, lang, syn_table, mo
 
     if not syn_table:  # too many words for the synonym table: synset lists merged pair by pair
         monkeypatch.setattr(batch_jit, "MAX_SYNONYM_TABLE", 0)
+    if overflow:  # the compiled search declines every third pair: those are aligned in Python
+        from cxrgen.metrics.meteor import search_jit
+
+        compiled, calls = search_jit.align_candidates, [0]
+
+        def declining(*args):
+            calls[0] += 1
+            return np.array([-1]) if calls[0] % 3 == 0 else compiled(*args)
+
+        monkeypatch.setattr(search_jit, "align_candidates", declining)
     data = json.loads((shared_data / "iu_xray" / "annotation.json").read_text(encoding="utf-8"))
     reports = [r["report"] for r in data["test"]]
     hyps = reports + [reports[5], "", reports[3], reports[8], reports[2] + " ||| " + reports[4]]

@@ -1,17 +1,19 @@
-"""Statistics rows of many aligned pairs in one compiled call (numba, the ``fast`` extra).
+"""Statistics rows of many aligned pairs, compiled (numba, the ``fast`` extra).
 
-:meth:`cxrgen.metrics.meteor.scorer.MeteorScorer.rows` on a large corpus spends most of its time
+:meth:`cxrgen.metrics.meteor.scorer.MeteorScorer.rows` on a large corpus spent most of its time
 in Python per pair: candidate lists per stage, small NumPy calls, converting them for the
-compiled search, counting the row. Here all of that runs compiled, for every pair in one loop,
-on integer arrays prepared once per *text* (:mod:`cxrgen.metrics.meteor.corpus`): word ids,
-stem ids, function-word flags, synset lists per word, the paraphrase-table phrases of each
-text with their paraphrases, and each text's n-gram hashes sorted for look-up.
+compiled search, counting the row. Here candidate generation and counting run compiled, for
+every pair in one loop each, on integer arrays prepared once per *text*
+(:mod:`cxrgen.metrics.meteor.corpus`): word ids, stem ids, function-word flags, synset lists per
+word, the paraphrase-table phrases of each text with their paraphrases, and each text's n-gram
+hashes sorted for look-up.
 
 The candidates are generated stage by stage (exact, stem, synonym, paraphrase reference ->
 hypothesis, paraphrase hypothesis -> reference), each in the order :class:`.align.Matcher`
 lists them, then stably grouped by reference start: exactly ``Matcher.candidates``. The search
-is :func:`.search_jit.align_candidates`, the row the one of ``MeteorScorer.row``; a pair whose
-packed search key would overflow is flagged, and the caller aligns it in Python.
+between the two loops is :func:`.search_jit.align_candidates`, called by the caller pair by pair
+(a few microseconds each) rather than from here: numba would compile it again into this module
+(~15 s on first use) and would not notice later edits of search_jit.py in its cache of this one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from cxrgen.metrics.meteor.search_jit import align_candidates
 
 # module numbers and row columns (same values as align.py / scorer.py; numba needs them global)
 _EXACT, _STEM, _SYNONYM, _PARAPHRASE = 0, 1, 2, 3
@@ -63,7 +64,7 @@ MAX_SYNONYM_TABLE = 4096
 
 
 @numba.njit(cache=True)
-def _synonym_table(w_syn_off, w_syn_ids, max_words):
+def _synonym_table(w_syn_off, w_syn_ids, by_synset, max_words):
     """``(rank, table)``: ``rank[w]`` numbers the words that have synsets (-1 otherwise) and
     ``table[rank[u], rank[v]]`` says whether u and v share one, built synset by synset from the
     inverted lists. An IU corpus has ~1,600 words, its pairs align ~3,000 times more word pairs
@@ -84,7 +85,7 @@ def _synonym_table(w_syn_off, w_syn_ids, max_words):
     for w in range(n_vocab):
         for e in range(w_syn_off[w], w_syn_off[w + 1]):
             owner[e] = rank[w]
-    order = np.argsort(w_syn_ids)
+    order = by_synset  # np.argsort(w_syn_ids), done by the caller (numba's sort compiles slowly)
     g = 0
     while g < n:
         e = g + 1
@@ -124,7 +125,7 @@ def _lower_bound(keys, lo, hi, value):
 
 @numba.njit(cache=True)
 def _paraphrase_pairs(buf, n, src, tgt, ph_off, ph_start, ph_len, ph_toff, tg_hash, tg_len,
-                      gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, src_is_ref, filt):
+                      gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, src_is_ref, filt, module):
     """Append a candidate for every table phrase of text ``src`` (by start, then length, then
     table order) whose paraphrase occurs in text ``tgt`` (by position): ``Matcher._phrase_pairs``."""
     lo_t = gs_off[tgt]
@@ -149,28 +150,47 @@ def _paraphrase_pairs(buf, n, src, tgt, ph_off, ph_start, ph_len, ph_toff, tg_ha
                 if gs_len[g] == tl:  # sorted by (hash, length, position): positions ascending
                     pos = gs_pos[g] - base_t
                     if src_is_ref:
-                        buf, n = _push(buf, n, s, ln, pos, tl, _PARAPHRASE)
+                        buf, n = _push(buf, n, s, ln, pos, tl, module)
                     else:
-                        buf, n = _push(buf, n, pos, tl, s, ln, _PARAPHRASE)
+                        buf, n = _push(buf, n, pos, tl, s, ln, module)
                 g += 1
     return buf, n
 
 
 @numba.njit(cache=True)
-def pair_rows(pair_h, pair_r, t_off, wid, sid, func, w_syn_off, w_syn_ids,
-              ph_off, ph_start, ph_len, ph_toff, tg_hash, tg_len,
-              gs_off, gs_hash, gs_len, gs_pos, max_len, use_stem, use_syn, use_para, beam,
-              max_syn_table):
-    """Rows (``MeteorScorer.row``) of pairs of texts ``(pair_h[p], pair_r[p])``, and a flag per
-    pair whose search must be redone in Python (packed key overflow)."""
+def pair_candidates(pair_h, pair_r, t_off, wid, sid, func, w_syn_off, w_syn_ids,
+                    ph_off, ph_start, ph_len, ph_toff, tg_hash, tg_len,
+                    gs_off, gs_hash, gs_len, gs_pos, max_len, use_stem, use_syn, use_para,
+                    by_synset, max_syn_table):
+    """Candidates of pairs of texts ``(pair_h[p], pair_r[p])``, as ``Matcher.candidates`` lists
+    them: ``cands[c_start[p]:c_start[p + 1]]`` (rows ref start, ref length, hyp start, hyp
+    length, module; grouped by reference start) with the group offsets
+    ``off[o_start[p]:o_start[p + 1]]`` (relative to the pair's first candidate); and the rows
+    with what does not depend on the alignment (lengths, function words) filled in."""
     n_pairs = pair_h.shape[0]
     out = np.zeros((n_pairs, _N_COLS))
-    failed = np.zeros(n_pairs, np.bool_)
     buf = np.empty((256, 5), np.int64)
-    syn_rank, syn_table = _synonym_table(w_syn_off, w_syn_ids, max_syn_table)
+    all_cands = np.empty((max(1024, 16 * n_pairs), 5), np.int64)
+    n_all = 0
+    c_start = np.zeros(n_pairs + 1, np.int64)
+    o_start = np.zeros(n_pairs + 1, np.int64)
+    for p in range(n_pairs):
+        o_start[p + 1] = o_start[p] + t_off[pair_r[p] + 1] - t_off[pair_r[p]] + 1
+    off = np.zeros(o_start[n_pairs], np.int64)
+    syn_rank, syn_table = _synonym_table(w_syn_off, w_syn_ids, by_synset, max_syn_table)
     use_table = syn_table.shape[0] > 0
     filt = _gram_filters(gs_off, gs_hash)
+    # typed (not literal) constants: numba compiles a callee once per argument-type signature,
+    # and a literal 0 or True is a type of its own; with these, each callee is compiled once
+    one = np.int64(1)
+    exact = np.int64(_EXACT)
+    stem = np.int64(_STEM)
+    synonym = np.int64(_SYNONYM)
+    para = np.int64(_PARAPHRASE)
+    ref_side = np.bool_(True)
+    hyp_side = np.bool_(False)
     for p in range(n_pairs):
+        c_start[p + 1] = n_all
         a = pair_h[p]
         b = pair_r[p]
         h0 = t_off[a]
@@ -190,20 +210,20 @@ def pair_rows(pair_h, pair_r, t_off, wid, sid, func, w_syn_off, w_syn_ids,
                 if wid[h0 + i] != wid[r0 + i]:
                     identical = False
                     break
-        n = 0
+        n = np.int64(0)
         # exact, then (different words) stem, synonym: each by reference position, then hyp position
         for j in range(nr):
             w = wid[r0 + j]
             for i in range(nh):
                 if wid[h0 + i] == w:
-                    buf, n = _push(buf, n, j, 1, i, 1, _EXACT)
+                    buf, n = _push(buf, n, j, one, i, one, exact)
         if use_stem and not identical:
             for j in range(nr):
                 w = wid[r0 + j]
                 st = sid[r0 + j]
                 for i in range(nh):
                     if sid[h0 + i] == st and wid[h0 + i] != w:
-                        buf, n = _push(buf, n, j, 1, i, 1, _STEM)
+                        buf, n = _push(buf, n, j, one, i, one, stem)
         if use_syn and not identical:
             for j in range(nr):
                 w = wid[r0 + j]
@@ -217,45 +237,69 @@ def pair_rows(pair_h, pair_r, t_off, wid, sid, func, w_syn_off, w_syn_ids,
                         v = wid[h0 + i]
                         rv = syn_rank[v]
                         if v != w and rv >= 0 and syn_table[rw, rv]:
-                            buf, n = _push(buf, n, j, 1, i, 1, _SYNONYM)
+                            buf, n = _push(buf, n, j, one, i, one, synonym)
                     continue
                 for i in range(nh):
                     v = wid[h0 + i]
                     if v != w and _share_synset(w_syn_ids, a0, a1, w_syn_off[v], w_syn_off[v + 1]):
-                        buf, n = _push(buf, n, j, 1, i, 1, _SYNONYM)
+                        buf, n = _push(buf, n, j, one, i, one, synonym)
         if use_para and not identical and nh > 0 and nr > 0:
             buf, n = _paraphrase_pairs(buf, n, b, a, ph_off, ph_start, ph_len, ph_toff, tg_hash,
-                                       tg_len, gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, True, filt)
+                                       tg_len, gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, ref_side, filt, para)
             buf, n = _paraphrase_pairs(buf, n, a, b, ph_off, ph_start, ph_len, ph_toff, tg_hash,
-                                       tg_len, gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, False, filt)
-        if n == 0:
-            continue  # no match: zero counts and chunks
+                                       tg_len, gs_off, gs_hash, gs_len, gs_pos, t_off, max_len, hyp_side, filt, para)
         # group by reference start, keeping the stage order inside a group (stable counting sort)
-        cand_off = np.zeros(nr + 1, np.int64)
+        cand_off = off[o_start[p]:o_start[p + 1]]
         for c in range(n):
             cand_off[buf[c, 0] + 1] += 1
         for j in range(nr):
             cand_off[j + 1] += cand_off[j]
+        if n_all + n > all_cands.shape[0]:
+            bigger = np.empty((2 * (n_all + n), 5), np.int64)
+            bigger[:n_all] = all_cands[:n_all]
+            all_cands = bigger
         fill = cand_off[:nr].copy()
-        cands = np.empty((n, 5), np.int64)
         for c in range(n):
             j = buf[c, 0]
-            cands[fill[j]] = buf[c]
+            all_cands[n_all + fill[j]] = buf[c]
             fill[j] += 1
-        chosen = align_candidates(cands, cand_off, _EXACT, nh, nr, beam)
-        if chosen.shape[0] == 1 and chosen[0] == -1:
-            failed[p] = True
-            continue
+        n_all += n
+        c_start[p + 1] = n_all
+    return all_cands[:n_all].copy(), c_start, off, o_start, out
+
+
+@numba.njit(cache=True)
+def pair_counts(out, cands, c_start, chosen, ch_start, pair_h, pair_r, t_off, func):
+    """Fill the alignment's columns of each row (``MeteorScorer.row``): matched words per side,
+    module and word class, chunks; ``chosen[ch_start[p]:ch_start[p + 1]]`` are the pair's
+    chosen candidates (indices relative to ``c_start[p]``, any order)."""
+    for p in range(out.shape[0]):
+        q0 = ch_start[p]
+        q1 = ch_start[p + 1]
+        if q0 == q1:
+            continue  # no match: zero counts and chunks
+        base = c_start[p]
+        h0 = t_off[pair_h[p]]
+        r0 = t_off[pair_r[p]]
+        nh = t_off[pair_h[p] + 1] - h0
+        nr = t_off[pair_r[p] + 1] - r0
+        row = out[p]
         # matches in reference order (they cover distinct reference words)
-        starts = np.empty(chosen.shape[0], np.int64)
-        for q in range(chosen.shape[0]):
-            starts[q] = cands[chosen[q], 0]
-        order = np.argsort(starts)
+        starts = np.empty(q1 - q0, np.int64)
+        for q in range(q0, q1):
+            starts[q - q0] = cands[base + chosen[q], 0]
+        # a few dozen matches: insertion sort (numba compiles np.argsort slowly, ~3 s)
+        order = np.arange(q1 - q0)
+        for x in range(1, q1 - q0):
+            y = x
+            while y > 0 and starts[order[y - 1]] > starts[order[y]]:
+                order[y - 1], order[y] = order[y], order[y - 1]
+                y -= 1
         chunks = 0
         last_end = -1
         prev_ref_end = -1
         for q in range(order.shape[0]):
-            c = chosen[order[q]]
+            c = base + chosen[q0 + order[q]]
             j = cands[c, 0]
             rl = cands[c, 1]
             i = cands[c, 2]
@@ -281,4 +325,3 @@ def pair_rows(pair_h, pair_r, t_off, wid, sid, func, w_syn_off, w_syn_ids,
         row[22] = ref_words
         perfect = test_words == nh and ref_words == nr and chunks == 1
         row[23] = 0 if perfect else chunks
-    return out, failed

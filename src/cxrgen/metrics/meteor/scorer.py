@@ -317,12 +317,35 @@ class MeteorScorer:
         modules = self.params.modules
         use_syn, use_para = SYNONYM in modules, PARAPHRASE in modules
         c = corpus_arrays(self.matcher, sentences, use_syn, use_para)
-        flat, failed = batch_jit.pair_rows(
-            np.asarray(pair_h, dtype=np.int64), np.asarray(pair_r, dtype=np.int64), c.t_off, c.wid,
-            c.sid, c.func, c.w_syn_off, c.w_syn_ids, c.ph_off, c.ph_start, c.ph_len, c.ph_toff,
-            c.tg_hash, c.tg_len, c.gs_off, c.gs_hash, c.gs_len, c.gs_pos, c.max_len,
-            STEM in modules, use_syn, use_para, BEAM_SIZE, batch_jit.MAX_SYNONYM_TABLE)
-        for p in np.flatnonzero(failed).tolist():  # search key too wide for the compiled search
+        pair_h_a = np.asarray(pair_h, dtype=np.int64)
+        pair_r_a = np.asarray(pair_r, dtype=np.int64)
+        cands, c_start, off, o_start, flat = batch_jit.pair_candidates(
+            pair_h_a, pair_r_a, c.t_off, c.wid, c.sid, c.func, c.w_syn_off, c.w_syn_ids, c.ph_off,
+            c.ph_start, c.ph_len, c.ph_toff, c.tg_hash, c.tg_len, c.gs_off, c.gs_hash, c.gs_len,
+            c.gs_pos, c.max_len, STEM in modules, use_syn, use_para, np.argsort(c.w_syn_ids),
+            batch_jit.MAX_SYNONYM_TABLE)
+        from cxrgen.metrics.meteor.search_jit import align_candidates
+
+        lengths = np.diff(c.t_off)
+        chosen: list[np.ndarray] = []
+        failed: list[int] = []
+        none = np.zeros(0, dtype=np.int64)
+        for p, (a, b, o, nh, nr) in enumerate(zip(c_start[:-1].tolist(), c_start[1:].tolist(),
+                                                  o_start[:-1].tolist(), lengths[pair_h_a].tolist(),
+                                                  lengths[pair_r_a].tolist())):
+            if a == b:
+                chosen.append(none)
+                continue
+            idx = align_candidates(cands[a:b], off[o:o + nr + 1], EXACT, nh, nr, BEAM_SIZE)
+            if len(idx) == 1 and idx[0] == -1:  # search key too wide for the compiled search
+                failed.append(p)
+                idx = none
+            chosen.append(idx)
+        ch_start = np.zeros(len(chosen) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in chosen], out=ch_start[1:])
+        batch_jit.pair_counts(flat, cands, c_start, np.concatenate(chosen) if chosen else none,
+                              ch_start, pair_h_a, pair_r_a, c.t_off, c.func)
+        for p in failed:
             flat[p] = self.row(sentences[pair_h[p]], sentences[pair_r[p]], beam_search_python)
         owner_a = np.asarray(owner, dtype=np.int64)
         if len(owner_a) == len(pairs):  # one reference each
