@@ -75,9 +75,12 @@ class Bleu(Metric):
         testlen = corpus.lengths[:n_reports]
         ref_lengths = corpus.lengths[n_reports:].tolist()
         rows[:, _TESTLEN] = testlen
-        for i in range(n_reports):
-            begin = int(first_ref[i])
-            rows[i, _REFLEN] = _closest_reflen(ref_lengths[begin:begin + nrefs[i]], int(testlen[i]))
+        if np.all(nrefs == 1):  # one reference each: it is the closest (no Python loop)
+            rows[:, _REFLEN] = corpus.lengths[n_reports:]
+        else:
+            for i in range(n_reports):
+                begin = int(first_ref[i])
+                rows[i, _REFLEN] = _closest_reflen(ref_lengths[begin:begin + nrefs[i]], int(testlen[i]))
         for k, order in enumerate(corpus.orders):
             report, entry = order.expand(hyp_doc)  # every n-gram of every hypothesis
             codes, hyp_counts = order.codes[entry], order.counts[entry]
