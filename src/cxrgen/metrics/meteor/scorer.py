@@ -251,6 +251,10 @@ class MeteorScorer:
             # CXRGEN_METEOR_WORKERS=1 keeps everything in this process
             workers = 2 if len(unique) >= PARALLEL_MIN_PAIRS and _idle_core() else 1
             workers = min(workers, int(os.environ.get("CXRGEN_METEOR_WORKERS", workers)))
+        if not batch and len(unique) > 1:
+            # normalise every text in one pass (hypotheses as report_row reads them), filling the
+            # cache that the per-pair path reads
+            self.tokens_many([h.replace("|||", "") for h, _ in unique] + [r for _, rs in unique for r in rs])
         if batch:
             out = self._rows_batch(unique)
         elif workers > 1 and _can_fork():
