@@ -89,6 +89,8 @@ class PretrainConfig:
     steps: int = 0  # 0 = off (use model.encoder_weights for ImageNet / torchxrayvision weights)
     lr: float = 3e-3
     batch_size: int = 16
+    threads: int = 0  # CPU threads for the warm start (0 = train.threads): it is all convolutions, which use
+    #                   a second core well, unlike the small decoder steps of the captioning training
 
 
 @dataclass

@@ -31,7 +31,7 @@ from cxrgen.train.data import (
     text_meta,
 )
 from cxrgen.train.loop import Trainer, TrainState
-from cxrgen.train.pretrain import pretrain_encoder
+from cxrgen.train.pretrain import WARM_ENCODER_FILE, image_encoder, pretrain_encoder
 from cxrgen.train.sampling import oversample
 
 #: metrics computed at validation (METEOR is left to `cxrgen evaluate`: it is the slowest)
@@ -140,10 +140,16 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
     if c.pretrain.steps and not resume:  # a resumed run has the warmed-up weights in its checkpoint
         plain = ReportDataset(train_studies, vocab, label_names, c.data, train=True)
         pretrain_encoder(model, plain, make_collate(vocab.pad_id), len(label_names), c.pretrain.steps,
-                         c.pretrain.lr, c.pretrain.batch_size, c.train.seed, device, log=dist.is_main)
+                         c.pretrain.lr, c.pretrain.batch_size, c.train.seed, device, log=dist.is_main,
+                         threads=c.pretrain.threads)
     val_fn = make_val_fn(c, val_studies, train_studies, vocab, meta, device) if val_studies else None
     trainer = Trainer(c, model, train_set, collate_fn=make_collate(vocab.pad_id), pad_id=vocab.pad_id,
                       meta=meta, val_fn=val_fn, run_dir=run_dir or c.train.out,
                       dist=dist)
+    if c.pretrain.steps and not resume and dist.is_main:
+        # the warmed backbone under its torchvision-style names: another run (the demo's retrieval
+        # baseline, or a user's) starts from it with model.encoder_weights / --encoder-weights
+        trainer.run_dir.mkdir(parents=True, exist_ok=True)
+        torch.save(image_encoder(model).backbone.state_dict(), trainer.run_dir / WARM_ENCODER_FILE)
     state = trainer.fit(resume=resume)
     return RunResult(trainer.run_dir, state, trainer)

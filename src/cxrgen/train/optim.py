@@ -49,10 +49,10 @@ def build_optimizer(model: torch.nn.Module, cfg: OptimConfig) -> torch.optim.Opt
     if not groups:
         raise ConfigError("the model has no trainable parameters")
     return torch.optim.AdamW(groups, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay,
-                             **_fused_if_supported(model))
+                             **fused_if_supported(model))
 
 
-def _fused_if_supported(model: torch.nn.Module) -> dict:
+def fused_if_supported(model: torch.nn.Module) -> dict:
     """``fused=True`` where torch has the fused AdamW kernel for these parameters (CPU since torch
     2.4, CUDA): one kernel for all tensors instead of a dozen small ops per tensor (the demo model's
     optimiser step 18 -> 3 ms on one CPU core). Same update rule; checkpoints store the same state."""

@@ -19,6 +19,10 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from cxrgen.errors import ConfigError
+from cxrgen.train.optim import fused_if_supported
+
+#: the warmed backbone's weights, written in the run folder (a valid ``model.encoder_weights`` file)
+WARM_ENCODER_FILE = "warm_encoder.pt"
 
 
 def image_encoder(model: torch.nn.Module) -> torch.nn.Module:
@@ -32,14 +36,27 @@ def image_encoder(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def pretrain_encoder(model: torch.nn.Module, train_set, collate_fn, num_labels: int, steps: int, lr: float,
-                     batch_size: int, seed: int, device: torch.device, log: bool = True) -> list[float]:
-    """``steps`` AdamW steps of masked BCE on ``train_set`` items' ``labels``; returns the losses."""
+                     batch_size: int, seed: int, device: torch.device, log: bool = True,
+                     threads: int = 0) -> list[float]:
+    """``steps`` AdamW steps of masked BCE on ``train_set`` items' ``labels``; returns the losses.
+
+    ``threads`` > 0 sets torch's CPU threads for the warm start only (restored afterwards)."""
     if num_labels < 1:
         raise ConfigError("pretrain.steps > 0 needs labels on the training studies (none found)")
+    before = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        return _warm_start(model, train_set, collate_fn, num_labels, steps, lr, batch_size, seed, device, log)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _warm_start(model, train_set, collate_fn, num_labels, steps, lr, batch_size, seed, device, log) -> list[float]:
     encoder = image_encoder(model).to(device)
     head = torch.nn.Linear(encoder.out_dim, num_labels).to(device)
     params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
-    opt = torch.optim.AdamW(params, lr=lr)
+    opt = torch.optim.AdamW(params, lr=lr, **fused_if_supported(encoder))
     # cosine decay to zero over the warm start (Loshchilov & Hutter, SGDR, ICLR 2017): the last steps
     # at a small learning rate settle the features the captioning decoder then reads
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1.0 + math.cos(math.pi * min(i, steps) / steps)))
