@@ -89,3 +89,23 @@ def test_workers_draw_distinct_reproducible_crops(tmp_path):
     assert torch.equal(same[0], same[1])  # the pitfall: both workers copy one generator
     a, b = crops(seed_transform_worker), crops(seed_transform_worker)
     assert not torch.equal(a[0], a[1]) and all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_image_cache_gives_the_same_tensors_and_skips_decoding(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        Image.fromarray(rng.integers(0, 256, (50, 40), dtype=np.uint8)).save(paths[-1])
+    studies = [Study(f"s{i}", f"p{i}", [ImageRef(str(p), View.PA)], findings="x.") for i, p in enumerate(paths)]
+    plain = StudyImageDataset(studies, build_transform(train=True, resize=24, crop=20, seed=5))
+    expected = [plain[i % 3]["images"] for i in range(6)]  # two epochs of random crops, decoding each time
+    cache: dict = {}
+    cached = StudyImageDataset(studies, build_transform(train=True, resize=24, crop=20, seed=5), cache=cache)
+    first = [cached[i]["images"] for i in range(3)]
+    assert len(cache) == 3 and all(v.shape == (30, 24) for v in cache.values())  # resized, not cropped
+    for p in paths:  # the second epoch reads the cache, not the files
+        p.unlink()
+    second = [cached[i]["images"] for i in range(3)]
+    assert all(torch.equal(a, b) for a, b in zip(first + second, expected))
+    assert not torch.equal(first[0], second[0])  # a new random crop each epoch

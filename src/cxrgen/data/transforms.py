@@ -77,7 +77,15 @@ class ImageTransform:
     def __call__(self, image: np.ndarray, generator: torch.Generator | None = None) -> torch.Tensor:
         # numpy until the end: torch's intra-op threads gain nothing on 224 x 224 and stall on
         # busy CPUs (measured 1 ms -> 50 ms per image under load), numpy does not
-        x = self.resize(_as_array(image))  # (h, w), shorter side == resize
+        return self.from_resized(self.resized(image), generator)
+
+    def resized(self, image: np.ndarray) -> np.ndarray:
+        """A decoded image -> (h, w) float32 resized (shorter side == resize): the cacheable part."""
+        return self.resize(_as_array(image))
+
+    def from_resized(self, x: np.ndarray, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The rest of the transform after :meth:`resize` (crop, z-score): what runs again each epoch
+        on an image whose resized pixels are cached (``StudyImageDataset(cache=...)``)."""
         x = self.crop(x, generator or self.generator)  # (crop, crop)
         out = (x[None, :, :] - self._mean) / self._std  # (3, crop, crop): gray replicated, z-scored
         return torch.from_numpy(out.astype(np.float32, copy=False))

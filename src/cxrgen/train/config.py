@@ -38,6 +38,7 @@ class DataConfig:
     crop: int = 224
     max_views: int = 2  # images per study fed to the model (frontal + lateral on IU X-Ray)
     num_workers: int = 0
+    cache_images: bool = False  # keep the training images decoded and resized in memory (small data sets)
     max_train_studies: int = 0  # 0 = all; small values for smoke tests
     max_eval_studies: int = 0
     # CN-X2RG data pipeline (augment.py, sampling.py)

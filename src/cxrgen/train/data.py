@@ -102,18 +102,21 @@ class ReportDataset(TorchDataset):
 
     ``augment`` (training only) maps ``(report, labels) -> (report, labels)``: sentence
     shuffling and entity swaps, see :mod:`cxrgen.train.augment`. ``indices`` repeats studies
-    for oversampling (:mod:`cxrgen.train.sampling`).
+    for oversampling (:mod:`cxrgen.train.sampling`). ``image_cache``: see
+    :class:`~cxrgen.data.torch_dataset.StudyImageDataset` (``data.cache_images``).
     """
 
     def __init__(self, studies: Sequence[Study], vocab: Vocab, label_names: Sequence[str], cfg: DataConfig,
-                 train: bool, augment: Callable | None = None, indices: Sequence[int] | None = None):
+                 train: bool, augment: Callable | None = None, indices: Sequence[int] | None = None,
+                 image_cache: dict | None = None):
         self.studies = list(studies)
         self.vocab = vocab
         self.label_names = list(label_names)
         self.cfg = cfg
         self.augment = augment if train else None
         self.transform = build_transform(train, resize=cfg.resize, crop=cfg.crop)
-        self.images = StudyImageDataset(self.studies, self.transform, max_views=cfg.max_views, section=cfg.section)
+        self.images = StudyImageDataset(self.studies, self.transform, max_views=cfg.max_views, section=cfg.section,
+                                        cache=image_cache)
         self.indices = list(indices) if indices is not None else list(range(len(self.studies)))
 
     def __len__(self) -> int:

@@ -135,10 +135,12 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
         if dist.is_main:
             shown = ", ".join(f"{k} {a}->{b}" for k, (a, b) in counts.items())
             print(f"oversampling: {len(train_studies)} -> {len(indices)} training samples ({shown})", file=sys.stderr)
-    train_set = ReportDataset(train_studies, vocab, label_names, c.data, train=True, augment=augment, indices=indices)
+    image_cache = {} if c.data.cache_images else None  # shared by the warm start and the training set
+    train_set = ReportDataset(train_studies, vocab, label_names, c.data, train=True, augment=augment, indices=indices,
+                              image_cache=image_cache)
     device = D.resolve_device(c.train.device, dist)
     if c.pretrain.steps and not resume:  # a resumed run has the warmed-up weights in its checkpoint
-        plain = ReportDataset(train_studies, vocab, label_names, c.data, train=True)
+        plain = ReportDataset(train_studies, vocab, label_names, c.data, train=True, image_cache=image_cache)
         pretrain_encoder(model, plain, make_collate(vocab.pad_id), len(label_names), c.pretrain.steps,
                          c.pretrain.lr, c.pretrain.batch_size, c.train.seed, device, log=dist.is_main,
                          threads=c.pretrain.threads)
