@@ -86,7 +86,7 @@ def _decode_pil(data: bytes, name: str) -> np.ndarray:
 def _pil_to_gray(img: Image.Image) -> np.ndarray:
     mode = img.mode
     if mode.startswith("I;16"):  # 16-bit PNG / TIFF
-        return np.asarray(img, dtype=np.float32) / 65535.0
+        return _scaled(np.asarray(img, dtype=np.float32), 65535.0)
     if mode == "I":  # 32-bit int; Pillow opens some 16-bit PNGs this way
         arr = np.asarray(img, dtype=np.float64)
         if arr.min() >= 0 and arr.max() <= 65535:
@@ -96,7 +96,15 @@ def _pil_to_gray(img: Image.Image) -> np.ndarray:
         return _stretch(np.asarray(img, dtype=np.float64))
     if mode != "L":
         img = img.convert("L")  # RGB/RGBA/P/LA/CMYK/1 -> luma (BT.601)
-    return np.asarray(img, dtype=np.float32) / 255.0
+    return _scaled(np.asarray(img, dtype=np.float32), 255.0)
+
+
+def _scaled(arr: np.ndarray, full_scale: float) -> np.ndarray:
+    """``arr / full_scale`` in place (bit-identical): a second full-size temporary costs more
+    than the division on large radiographs (fresh pages from the OS each time)."""
+    if not arr.flags.writeable:  # np.asarray may share a read-only buffer when no cast was needed
+        arr = arr.copy()
+    return np.divide(arr, full_scale, out=arr)
 
 
 def _stretch(arr: np.ndarray) -> np.ndarray:
