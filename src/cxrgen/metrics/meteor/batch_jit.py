@@ -295,6 +295,8 @@ def pair_counts(out, cands, c_start, chosen, ch_start, pair_h, pair_r, t_off, fu
             while y > 0 and starts[order[y - 1]] > starts[order[y]]:
                 order[y - 1], order[y] = order[y], order[y - 1]
                 y -= 1
+        # word counts per stage and chunks in one pass; the chunk rule is align.count_chunks's
+        # (a compiled loop cannot call it; the parity tests hold the two paths equal)
         chunks = 0
         last_end = -1
         prev_ref_end = -1
