@@ -35,6 +35,10 @@ FINDINGS = [
      {("positive", "effusion", ""), ("negative", "pneumothorax", "")}),
     ("zh", "双肺未见实变。心影增大。",
      {("negative", "consolidation", "双肺"), ("positive", "cardiomegaly", "")}),
+    # zones of the frontal view, where a lobe cannot be named
+    ("en", "6.9 cm mass in the right upper zone. Nodule in the left mid lung zone.",
+     {("positive", "mass", "zone"), ("positive", "nodule", "zone")}),
+    ("zh", "左肺中野见一肿块。", {("positive", "mass", "双肺")}),
 ]
 
 

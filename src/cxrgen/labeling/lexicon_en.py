@@ -187,6 +187,9 @@ TERMINATORS = (
 ANATOMY = {
     "lung": (r"lungs?", r"pulmonary", r"lung fields?", r"hemithorax", r"lung bases?", r"bases?", r"apex", r"apices", r"apical", r"basilar", r"bibasilar"),
     "lobe": (r"(?:right|left) (?:upper|middle|lower) lobe", r"lingula\w*", r"upper lobes?", r"lower lobes?", r"middle lobe", r"midlung"),
+    # zones of the frontal radiograph (upper / mid / lower thirds of a lung field), the usual
+    # British reporting terms where a finding cannot be assigned to a lobe on a single view
+    "zone": (r"(?:(?:right|left) )?(?:upper|middle|mid|lower) (?:lung )?zones?", r"mid-?lung zones?"),
     "heart": (r"heart", r"cardiac(?: silhouette)?", r"cardiomediastinal silhouette"),
     "mediastinum": (r"mediastin\w*", r"hilar", r"hil(?:um|a)", r"aort\w+", r"trachea"),
     "pleura": (r"pleura\w*", r"costophrenic (?:angles?|sulc\w+)", r"fissures?"),
