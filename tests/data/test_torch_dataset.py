@@ -22,7 +22,8 @@ def _img(path, value):
 
 @pytest.fixture
 def studies(tmp_path):
-    lat, pa, ap = _img(tmp_path / "lat.png", 10), _img(tmp_path / "pa.png", 200), _img(tmp_path / "ap.png", 100)
+    lat, pa = _img(tmp_path / "lat.png", 10), _img(tmp_path / "pa.png", 200)
+    _img(tmp_path / "ap.png", 100)  # s2 names it relative to image_root
     return [
         Study("s1", "p1", [ImageRef(lat, View.LATERAL), ImageRef(pa, View.PA)], findings="Clear lungs.",
               labels={"Cardiomegaly": 0}),
