@@ -15,6 +15,7 @@ import json
 
 def add_parser(sub) -> None:
     from cxrgen.labeling import LABEL_SETS, LABELERS
+    from cxrgen.labeling.base import MT_VARIANTS_HELP
     from cxrgen.metrics.clinical import UNCERTAIN_POLICIES
 
     p = sub.add_parser("ce", help="clinical efficacy (CE) precision / recall / F1 of reports",
@@ -27,9 +28,7 @@ def add_parser(sub) -> None:
                    help="an uncertain mention counts as negative (R2Gen's CE, default), as positive, "
                         "or is left out of the counts")
     p.add_argument("--per-label", action="store_true", help="also print P/R/F1 of each label")
-    p.add_argument("--mt-variants", action="store_true",
-                   help="Chinese: also read the renderings of machine-translated reports (e.g. the "
-                        "IU X-Ray translations; labeler rules-zh-mt); off for native Chinese text")
+    p.add_argument("--mt-variants", action="store_true", help=MT_VARIANTS_HELP)
     p.add_argument("--strict", action="store_true", help="error on a report not in --lang")
     p.add_argument("--format", default="table", choices=("table", "json"))
     p.set_defaults(func=run)

@@ -14,6 +14,7 @@ import sys
 
 def add_parser(sub) -> None:
     from cxrgen.labeling import LABEL_SETS, LABELERS
+    from cxrgen.labeling.base import MT_VARIANTS_HELP
 
     p = sub.add_parser("label", help="label reports with findings (rule labelers, en/fr/zh)",
                        description=__doc__.split("\n\n")[0])
@@ -21,9 +22,7 @@ def add_parser(sub) -> None:
     p.add_argument("--lang", required=True, choices=LABELERS.names())
     p.add_argument("--labels", default="chestxray14", choices=LABEL_SETS.names())
     p.add_argument("--out", required=True, help="output CSV (id + one column per label)")
-    p.add_argument("--mt-variants", action="store_true",
-                   help="Chinese: also read the renderings of machine-translated reports (e.g. the "
-                        "IU X-Ray translations; labeler rules-zh-mt); off for native Chinese text")
+    p.add_argument("--mt-variants", action="store_true", help=MT_VARIANTS_HELP)
     p.add_argument("--strict", action="store_true",
                    help="error on a report that is not in --lang (default: warn and label it)")
     p.set_defaults(func=run)

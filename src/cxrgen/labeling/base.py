@@ -66,6 +66,11 @@ def _french():
     return RuleLabeler(LEXICON_FR)
 
 
+#: the CLI help of ``--mt-variants`` (``cxrgen label`` and ``cxrgen ce``)
+MT_VARIANTS_HELP = ("Chinese: also read the renderings of machine-translated reports (e.g. the IU X-Ray "
+                    "translations; labeler rules-zh-mt); off for native Chinese text")
+
+
 @LABELERS.register("zh")
 def _chinese(mt_variants: bool = False):
     # Native Chinese radiology text by default. The MT_VARIANTS list holds renderings that only

@@ -32,12 +32,12 @@ class MultiHeadAttention(nn.Module):
         self.out_proj = nn.Linear(d_model, d_model)
         self.dropout = nn.Dropout(dropout)
 
-    def _split(self, x: torch.Tensor) -> torch.Tensor:
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         B, S, _ = x.shape
         return x.view(B, S, self.n_heads, self.d_k).transpose(1, 2)  # (B, h, S, d_k)
 
     def project_kv(self, x: torch.Tensor) -> KV:
-        return self._split(self.k_proj(x)), self._split(self.v_proj(x))
+        return self.split_heads(self.k_proj(x)), self.split_heads(self.v_proj(x))
 
     def forward(
         self,
@@ -46,7 +46,7 @@ class MultiHeadAttention(nn.Module):
         mask: torch.Tensor | None = None,  # bool, broadcastable to (B, h, T, S); True = may attend
         need_weights: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.attend(self._split(self.q_proj(query)), kv, mask, need_weights)
+        return self.attend(self.split_heads(self.q_proj(query)), kv, mask, need_weights)
 
     def attend(
         self,

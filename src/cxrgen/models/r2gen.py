@@ -61,8 +61,8 @@ class RelationalMemory(nn.Module):
             M = memory.view(B, S, d)  # M_{t-1}
             q, k_m, v_m = F.linear(M, w_qkv, b_qkv).chunk(3, dim=-1)
             # Q = M_{t-1} W_q, K = [M_{t-1}; y_{t-1}] W_k, V = [M_{t-1}; y_{t-1}] W_v
-            kv = (torch.cat([a._split(k_m), k_y[:, :, t:t + 1]], 2), torch.cat([a._split(v_m), v_y[:, :, t:t + 1]], 2))
-            Z, _ = a.attend(a._split(q), kv)  # softmax(QK^T / sqrt(d_k)) V, then W_o
+            kv = (torch.cat([a.split_heads(k_m), k_y[:, :, t:t + 1]], 2), torch.cat([a.split_heads(v_m), v_y[:, :, t:t + 1]], 2))
+            Z, _ = a.attend(a.split_heads(q), kv)  # softmax(QK^T / sqrt(d_k)) V, then W_o
             M_tilde = M + Z
             M_tilde = M_tilde + self.mlp(M_tilde)  # MLP with residual (§2.2: "fed into a multi-layer perceptron")
             # G^i_t = Y_{t-1} W^i + tanh(M_{t-1}) U^i ;  G^f_t = Y_{t-1} W^f + tanh(M_{t-1}) U^f

@@ -74,35 +74,59 @@ def _java_trim(s: str) -> str:
     return s[start:end]
 
 
-def _split_marks(s: str, lang: str) -> str:
-    """Steps 1-5 on a padded line (or on padded lines joined by newlines, see
-    :func:`meteor_tokens_many`)."""
-    s = _SEP_OTHER.sub(r" \1 ", s)
+def _multi_dots(s: str) -> str:
+    """Step 2: runs of dots become DOTMULTI / DOTDOTMULTI markers (undone by :func:`_undot`)."""
+    if ".." not in s and "DOTMULTI." not in s:  # nothing for these patterns to change
+        return s
     s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
     while "DOTMULTI." in s:
         s = _MULTI_DOT2.sub(r"DOTDOTMULTI \1", s)
         s = s.replace("DOTMULTI.", "DOTDOTMULTI")
+    return s
+
+
+def _comma(s: str) -> str:
     s = _COMMA.sub(r"\1 , \2", s)
     s = _COMMA2.sub(r"\1 , \2", s)
-    s = _COMMA3.sub(r"\1 , \2", s)
-    s = _QUOTE.sub("'", s)
-    s = _QUOTE2.sub(' " ', s)
-    s = s.replace("\u2013", "-").replace("--", "-")
-    s = _RM_DASH.sub(r"\1 \2", s)
+    return _COMMA3.sub(r"\1 , \2", s)
+
+
+def _quotes(s: str) -> str:
+    return _QUOTE.sub("'", s)
+
+
+def _double_quotes(s: str) -> str:
+    return _QUOTE2.sub(' " ', s)
+
+
+def _dashes(s: str) -> str:
+    return s.replace("\u2013", "-").replace("--", "-")
+
+
+def _hyphens(s: str) -> str:
+    return _RM_DASH.sub(r"\1 \2", s)
+
+
+def _contractions(s: str, lang: str) -> str:
     if lang == "en":
         s = _CONT_1.sub(r"\1 ' \2", s)
         s = _CONT_EN2.sub(r"\1 ' \2", s)
         s = _CONT_3.sub(r"\1 ' \2", s)
         s = _CONT_4.sub(r"\1 '\2", s)
-        s = _CONT_EN5.sub(r"\1 '\2", s)
-    elif lang == "fr":
+        return _CONT_EN5.sub(r"\1 '\2", s)
+    if lang == "fr":
         s = _CONT_1.sub(r"\1 ' \2", s)
         s = _CONT_FR2.sub(r"\1 ' \2", s)
         s = _CONT_3.sub(r"\1 ' \2", s)
-        s = _CONT_4.sub(r"\1' \2", s)
-    else:
-        s = s.replace("'", " ' ")
-    return s
+        return _CONT_4.sub(r"\1' \2", s)
+    return s.replace("'", " ' ")
+
+
+def _split_marks(s: str, lang: str) -> str:
+    """Steps 1-5 on a padded line (:func:`_split_marks_many` runs the same steps on a corpus)."""
+    s = _multi_dots(_SEP_OTHER.sub(r" \1 ", s))
+    s = _hyphens(_dashes(_double_quotes(_quotes(_comma(s)))))
+    return _contractions(s, lang)
 
 
 def _split_final_dots(words: list[str], nonbreaking: dict[str, int]) -> str:
@@ -127,18 +151,17 @@ def _split_final_dots(words: list[str], nonbreaking: dict[str, int]) -> str:
     return "".join(parts)
 
 
-def _restore_dots(s: str) -> str:
-    # step 7 before trimming (also on newline-joined lines: no pattern here spans a newline)
+def _undot(s: str) -> str:
+    """Step 7: the markers of :func:`_multi_dots` back to dots (no pattern spans a newline)."""
     while "DOTDOTMULTI" in s:
         s = s.replace("DOTDOTMULTI", "DOTMULTI.")
-    s = s.replace("DOTMULTI", ".")
-    return _WHITE.sub(" ", s)
+    return s.replace("DOTMULTI", ".")
 
 
 def normalize_line(line: str, lang: str, nonbreaking: dict[str, int]) -> str:
     """METEOR 1.5 ``Normalizer.normalizeLine(line, lang, keepPunctuation=True)`` (no lowercasing)."""
     words = java_tokens(_split_marks(f" {line} ", lang))
-    return _java_trim(_restore_dots(_split_final_dots(words, nonbreaking)))
+    return _java_trim(_WHITE.sub(" ", _undot(_split_final_dots(words, nonbreaking))))
 
 
 def meteor_tokens(text: str, lang: str, nonbreaking: dict[str, int]) -> list[str]:
@@ -174,43 +197,16 @@ def _on_lines_with(lines: list[str], triggers: tuple[str, ...], fn) -> None:
             lines[k] = line
 
 
-def _comma(s: str) -> str:
-    s = _COMMA.sub(r"\1 , \2", s)
-    s = _COMMA2.sub(r"\1 , \2", s)
-    return _COMMA3.sub(r"\1 , \2", s)
-
-
-def _contractions(s: str, lang: str) -> str:
-    if lang == "en":
-        s = _CONT_1.sub(r"\1 ' \2", s)
-        s = _CONT_EN2.sub(r"\1 ' \2", s)
-        s = _CONT_3.sub(r"\1 ' \2", s)
-        s = _CONT_4.sub(r"\1 '\2", s)
-        return _CONT_EN5.sub(r"\1 '\2", s)
-    if lang == "fr":
-        s = _CONT_1.sub(r"\1 ' \2", s)
-        s = _CONT_FR2.sub(r"\1 ' \2", s)
-        s = _CONT_3.sub(r"\1 ' \2", s)
-        return _CONT_4.sub(r"\1' \2", s)
-    return s.replace("'", " ' ")
-
-
 def _split_marks_many(joined: str, lang: str) -> list[str]:
     """:func:`_split_marks` of newline-joined padded lines, as a list of lines. Same steps in
     the same order; a step whose patterns all need a character (a comma, a quote, a hyphen, an
     apostrophe) runs only on the lines holding it."""
-    s = _SEP_OTHER.sub(r" \1 ", joined)
-    if ".." in s or "DOTMULTI." in s:
-        s = _MULTI_DOT.sub(r" DOTMULTI\1", s)
-        while "DOTMULTI." in s:
-            s = _MULTI_DOT2.sub(r"DOTDOTMULTI \1", s)
-            s = s.replace("DOTMULTI.", "DOTDOTMULTI")
-    lines = s.split("\n")
+    lines = _multi_dots(_SEP_OTHER.sub(r" \1 ", joined)).split("\n")
     _on_lines_with(lines, (",",), _comma)
-    _on_lines_with(lines, ("`", "\u2018", "\u2019"), lambda x: _QUOTE.sub("'", x))
-    _on_lines_with(lines, ("\u201c", "\u201d", "''"), lambda x: _QUOTE2.sub(' " ', x))
-    _on_lines_with(lines, ("\u2013", "--"), lambda x: x.replace("\u2013", "-").replace("--", "-"))
-    _on_lines_with(lines, ("-",), lambda x: _RM_DASH.sub(r"\1 \2", x))
+    _on_lines_with(lines, ("`", "\u2018", "\u2019"), _quotes)
+    _on_lines_with(lines, ("\u201c", "\u201d", "''"), _double_quotes)
+    _on_lines_with(lines, ("\u2013", "--"), _dashes)
+    _on_lines_with(lines, ("-",), _hyphens)
     _on_lines_with(lines, ("'",), lambda x: _contractions(x, lang))
     return lines
 
@@ -232,11 +228,7 @@ def meteor_tokens_many(texts: list[str], lang: str, nonbreaking: dict[str, int])
     joined = "\n".join(lines)
     for k in sorted({bisect_right(starts, m.start()) - 1 for m in _FINAL_DOT.finditer(joined)}):
         lines[k] = _split_final_dots(java_tokens(lines[k]), nonbreaking)
-    s = "\n".join(lines)
-    while "DOTDOTMULTI" in s:
-        s = s.replace("DOTDOTMULTI", "DOTMULTI.")
-    s = s.replace("DOTMULTI", ".")
-    s = _WHITE_CHANGED.sub(" ", s).lower()
+    s = _WHITE_CHANGED.sub(" ", _undot("\n".join(lines))).lower()
     lines = [_java_trim(line) for line in s.split("\n")]
     if "\t" in s or "\r" in s or "\f" in s:
         return [java_tokens(line) for line in lines]

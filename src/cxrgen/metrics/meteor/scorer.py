@@ -305,6 +305,7 @@ class MeteorScorer:
         as :meth:`report_row` does (the first of the highest scores)."""
         from cxrgen.metrics.meteor import batch_jit
         from cxrgen.metrics.meteor.corpus import corpus_arrays
+        from cxrgen.metrics.meteor.search_jit import align_candidates
 
         text_id: dict[str, int] = {}
         tid = text_id.setdefault
@@ -328,8 +329,6 @@ class MeteorScorer:
             c.ph_start, c.ph_len, c.ph_toff, c.tg_hash, c.tg_len, c.gs_off, c.gs_hash, c.gs_len,
             c.gs_pos, c.max_len, STEM in modules, use_syn, use_para, np.argsort(c.w_syn_ids),
             batch_jit.MAX_SYNONYM_TABLE)
-        from cxrgen.metrics.meteor.search_jit import align_candidates
-
         lengths = np.diff(c.t_off)
         chosen: list[np.ndarray] = []
         failed: list[int] = []
