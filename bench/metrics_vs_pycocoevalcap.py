@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from cxrgen.metrics import METRICS
-from cxrgen.text.ptb import _chunk_tokens, ptb_tokens
+from cxrgen.text.ptb import clear_cache, ptb_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +61,7 @@ def best_of(repeat: int, fn):
 
 
 def cold_ptb(texts):
-    _chunk_tokens.cache_clear()  # time the tokeniser from an empty cache, as a first call would
+    clear_cache()  # time the tokeniser from an empty cache, as a first call would
     return [ptb_tokens(t) for t in texts]
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +12,7 @@ import cxrgen
 from cxrgen.cli import main
 from cxrgen.errors import InputError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "train"))
-from toy_data import TINY_R2GEN, write_toy_dataset  # noqa: E402
+from train.toy_data import TINY_R2GEN, write_toy_dataset  # tests/ is on pytest's path (rootdir conftest)
 
 
 @pytest.fixture(scope="module")

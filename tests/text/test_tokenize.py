@@ -47,7 +47,7 @@ def test_chinese_characters(text, expected):
     assert get_tokenizer("zh-char")(text) == expected
 
 
-@pytest.mark.parametrize("name", ["zh-jieba", "zh-char", "fr", "ptb", "whitespace"])
+@pytest.mark.parametrize("name", TOKENIZERS.names())  # every registered tokenizer
 def test_chinese_never_yields_zero_tokens(name):
     assert len(get_tokenizer(name)("肺纹理增粗")) > 0
 

@@ -4,13 +4,11 @@ import sys
 from pathlib import Path
 
 import torch
+from tiny import PAD, TinyCaptioner, TinyStudies, collate  # this script's folder is on sys.path (run as a script)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tiny import PAD, TinyCaptioner, TinyStudies, collate  # noqa: E402
-
-from cxrgen.train import distributed as D  # noqa: E402
-from cxrgen.train.config import load_config  # noqa: E402
-from cxrgen.train.loop import Trainer  # noqa: E402
+from cxrgen.train import distributed as D
+from cxrgen.train.config import load_config
+from cxrgen.train.loop import Trainer
 
 out = Path(sys.argv[1])
 info = D.init_distributed("cpu")

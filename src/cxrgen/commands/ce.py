@@ -34,25 +34,12 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _pair(refs, hyps, refs_path, hyps_path):
-    from cxrgen.errors import InputError
-
-    hyp_by_id = dict(hyps)
-    missing = [rid for rid, _ in refs if rid not in hyp_by_id]
-    extra = sorted(set(hyp_by_id) - {rid for rid, _ in refs})
-    if missing or extra:
-        raise InputError(f"{refs_path} and {hyps_path} hold different ids "
-                         f"({len(missing)} missing from --hyps, e.g. {missing[:5]}; {len(extra)} "
-                         f"only in --hyps, e.g. {extra[:5]}); every report needs both")
-    return [rid for rid, _ in refs], [t for _, t in refs], [hyp_by_id[rid] for rid, _ in refs]
-
-
 def run(args) -> int:
     from cxrgen.labeling.reports_io import screen_reports
-    from cxrgen.text.report_files import read_reports
     from cxrgen.metrics.clinical import ClinicalEfficacy, iter_scores, per_label_scores
+    from cxrgen.text.report_files import pair_by_id, read_reports
 
-    ids, refs, hyps = _pair(read_reports(args.refs), read_reports(args.hyps), args.refs, args.hyps)
+    ids, hyps, refs = pair_by_id(read_reports(args.hyps), read_reports(args.refs), args.hyps, args.refs)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs, strict=args.strict)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps, strict=args.strict)
     ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain, mt_variants=args.mt_variants)

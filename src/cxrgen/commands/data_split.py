@@ -5,7 +5,7 @@ Official splits are kept (and written); otherwise a seeded patient-level 7:1:2 s
 
 from __future__ import annotations
 
-from cxrgen.commands.data_check import add_dataset_arguments, load_from_args, print_skipped
+from cxrgen.commands.dataset_args import add_dataset_arguments, load_from_args, print_skipped
 
 
 def add_parser(dsub) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from cxrgen.commands.data_check import add_dataset_arguments, load_from_args, print_skipped
+from cxrgen.commands.dataset_args import add_dataset_arguments, load_from_args, print_skipped
 from cxrgen.text.languages import LANGUAGES
 
 

@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--queue-size", type=int, default=16, help="jobs queued or running before 503")
     p.add_argument("--retry-after", type=int, default=5,
                    help="seconds a client is told to wait when the queue is full (503)")
-    p.add_argument("--beam-size", type=int, default=3)
+    p.add_argument("--beam-size", type=int, help="beam width (default: the checkpoint's decode.beam_size)")
     p.add_argument("--max-file-mb", type=float, default=20.0, help="largest accepted image file")
     p.add_argument("--deidentify-dicom", action="store_true",
                    help="strip patient identifiers from stored DICOM and keep none in the database")

@@ -81,6 +81,14 @@ class Dataset:
             )
         return [s for s in self.studies if s.split == name]
 
+    def studies_with_images(self, split: str, limit: int = 0) -> list[Study]:
+        """The studies of ``split`` that have at least one image, the first ``limit`` (0 = all);
+        none at all is an :class:`InputError` (there is nothing to train on or generate for)."""
+        studies = [s for s in self.split(split) if s.images]
+        if not studies:
+            raise InputError(f"dataset {self.name} at {self.root}: split {split!r} has no study with images")
+        return studies[:limit] if limit else studies
+
     def summary(self) -> dict[str, Any]:
         """Counts per split, languages, and what was skipped by reason."""
         per_split: dict[str, dict[str, int]] = {}

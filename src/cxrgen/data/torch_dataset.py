@@ -8,7 +8,7 @@ a frontal image, which is how R2Gen feeds IU X-Ray (image 0 = frontal, image 1 =
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 from torch.utils.data import Dataset as TorchDataset
@@ -124,3 +124,14 @@ def seed_transform_worker(worker_id: int) -> None:
     generator = getattr(transform, "generator", None)
     if generator is not None:
         generator.manual_seed(info.seed)
+
+
+def study_batches(studies: Sequence[Study], transform: Callable, *, max_views: int, section: str = "findings",
+                  batch_size: int = 16) -> Iterator[dict[str, Any]]:
+    """Collated batches of ``studies`` in order (``images`` (B, V, 3, H, W), ``view_mask`` (B, V), ...):
+    what generation, evaluation and the retrieval index read, without a DataLoader's workers."""
+    from cxrgen.data.collate import collate_studies
+
+    images = StudyImageDataset(studies, transform, max_views=max_views, section=section)
+    for start in range(0, len(studies), batch_size):
+        yield collate_studies([images[i] for i in range(start, min(start + batch_size, len(studies)))])

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from cxrgen.data.study import Study
-from cxrgen.data.torch_dataset import StudyImageDataset
+from cxrgen.data.torch_dataset import study_batches
 from cxrgen.errors import InputError
 
 #: The CE label set and the policy for uncertain mentions (R2Gen's CE counts only 1 as positive).
@@ -42,16 +42,13 @@ CE_UNCERTAIN = "negative"
 def generate_reports(generator, studies: Sequence[Study], *, section: str = "findings", batch_size: int = 16,
                      beam_size: int | None = None, progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Reports for ``studies`` with a :class:`cxrgen.pipeline.inference.ReportPipeline` (eval transform, no grad)."""
-    images = StudyImageDataset(studies, generator.transform, max_views=generator.max_views, section=section)
-    from cxrgen.data.collate import collate_studies
-
     out: list[str] = []
     model = generator.model
     was_training = model.training
     model.eval()
     try:
-        for start in range(0, len(studies), batch_size):
-            batch = collate_studies([images[i] for i in range(start, min(start + batch_size, len(studies)))])
+        for batch in study_batches(studies, generator.transform, max_views=generator.max_views, section=section,
+                                   batch_size=batch_size):
             ids = generator.generate_ids(batch["images"].to(generator.device), batch["view_mask"].to(generator.device),
                                          beam_size=beam_size)
             out += [generator.to_text(r)[0] for r in ids]
@@ -193,13 +190,10 @@ def shuffled_images(studies: Sequence[Study], seed: int) -> list[Study]:
 
 
 def load_split(dataset: str, root: str, options: dict, split: str, max_studies: int = 0) -> list[Study]:
+    """The studies with images of one split of a registered dataset (at most ``max_studies``; 0 = all)."""
     from cxrgen.data.registry import load_dataset
 
-    ds = load_dataset(dataset, root, **options)
-    studies = [s for s in ds.split(split) if s.images]
-    if not studies:
-        raise InputError(f"dataset {dataset} at {root}: split {split!r} has no study with images")
-    return studies[:max_studies] if max_studies else studies
+    return load_dataset(dataset, root, **options).studies_with_images(split, max_studies)
 
 
 def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = None, root: str | None = None,

@@ -40,12 +40,13 @@ class CheckpointDrafter:
     the model reads; the API refuses larger studies up front rather than dropping images.
     """
 
-    def __init__(self, ckpt: str | Path, beam_size: int = 3, device: str = "cpu"):
+    def __init__(self, ckpt: str | Path, beam_size: int | None = None, device: str = "cpu"):
+        """``beam_size`` ``None``: the checkpoint's ``decode.beam_size``."""
         import cxrgen
 
         self.ckpt = str(ckpt)
-        self.beam_size = beam_size
         self.generator = cxrgen.load(self.ckpt, device=device)
+        self.beam_size = beam_size or self.generator.decode.beam_size
         self.max_images: int | None = getattr(self.generator, "max_views", None)
         self.language: str = getattr(self.generator, "lang", None) or "en"
         params = inspect.signature(self.generator.generate).parameters

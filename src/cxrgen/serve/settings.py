@@ -27,7 +27,8 @@ class Settings:
     data_dir: Path = Path("runs/serve")
     #: Checkpoint for the drafter (``cxrgen.load``); ignored when a drafter object is passed.
     ckpt: str | None = None
-    beam_size: int = 3
+    #: Beam width of the drafts; ``None`` = the checkpoint's ``decode.beam_size`` (as generate / evaluate).
+    beam_size: int | None = None
     #: Worker threads that run generation, and how many jobs may wait (queued + running) before
     #: uploads get 503. Torch already uses several cores per forward pass, hence 1 worker.
     workers: int = 1
@@ -57,6 +58,8 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         for name in ("workers", "queue_size", "max_attempts", "max_files", "beam_size"):
             value = getattr(self, name)
+            if name == "beam_size" and value is None:  # the checkpoint's
+                continue
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"serve setting {name}={value!r}: must be an integer >= 1")
         if self.max_file_bytes > self.max_request_bytes:

@@ -87,8 +87,12 @@ def _listing(ids: list[str]) -> str:
 
 def pair_reports(hyps_path, refs_path):
     """``(ids, hyps, refs)`` in the references' order, every id present in both files."""
-    refs = load_reports(refs_path)
-    hyps = load_reports(hyps_path)
+    return pair_by_id(load_reports(hyps_path), load_reports(refs_path), hyps_path, refs_path)
+
+
+def pair_by_id(hyps: list, refs: list, hyps_path, refs_path):
+    """``(ids, hyps, refs)`` of ``[(id, report)]`` lists read from the two files, in the references'
+    order; ids in one file only are an :class:`InputError` that lists them (both ways)."""
     hyp_by_id = dict(hyps)
     for rid, h in hyps:
         if not isinstance(h, str):
@@ -103,7 +107,8 @@ def pair_reports(hyps_path, refs_path):
             parts.append(f"{len(missing)} id(s) of {refs_path} missing from {hyps_path}: {_listing(missing)}")
         if extra:
             parts.append(f"{len(extra)} id(s) of {hyps_path} not in {refs_path}: {_listing(extra)}")
-        raise InputError("; ".join(parts) + "; every report needs both a reference and a hypothesis")
+        raise InputError(f"{refs_path} and {hyps_path} hold different ids: " + "; ".join(parts)
+                         + "; every report needs both a reference and a hypothesis")
     return ref_ids, [hyp_by_id[rid] for rid in ref_ids], [r for _, r in refs]
 
 

@@ -32,13 +32,6 @@ def load_studies(cfg: DataConfig, root: str | None = None) -> Any:
     return load_dataset(cfg.dataset, root, **cfg.options)
 
 
-def split_studies(dataset, split: str, limit: int = 0) -> list[Study]:
-    studies = [s for s in dataset.split(split) if s.images]
-    if not studies:
-        raise InputError(f"dataset {dataset.name} at {dataset.root}: split {split!r} has no study with images")
-    return studies[:limit] if limit else studies
-
-
 def label_names_of(studies: Sequence[Study]) -> list[str]:
     """Label columns of the training studies, in first-seen order (stable across runs)."""
     names: list[str] = []

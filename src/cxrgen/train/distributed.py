@@ -72,14 +72,6 @@ def barrier(info: DistInfo) -> None:
         dist.barrier()
 
 
-def all_reduce_mean(value: float, info: DistInfo) -> float:
-    if not info.enabled:
-        return value
-    t = torch.tensor([value], dtype=torch.float64)
-    dist.all_reduce(t)
-    return float(t.item()) / info.world_size
-
-
 def broadcast_object(obj, info: DistInfo):
     """Rank 0's ``obj`` on every rank (e.g. the early-stopping decision)."""
     if not info.enabled:

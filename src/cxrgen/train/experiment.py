@@ -27,7 +27,6 @@ from cxrgen.train.data import (
     load_studies,
     make_collate,
     preprocessing_of,
-    split_studies,
     text_meta,
 )
 from cxrgen.train.loop import Trainer, TrainState
@@ -61,16 +60,14 @@ def model_options(config: Config, label_names: Sequence[str]) -> dict[str, Any]:
 
 def fit_retrieval_index(model, studies: Sequence[Study], generator, section: str, batch_size: int = 32) -> None:
     """Embed the training studies (evaluation transform) and index their reports (retrieval baseline)."""
-    from cxrgen.data.collate import collate_studies
-    from cxrgen.data.torch_dataset import StudyImageDataset
+    from cxrgen.data.torch_dataset import study_batches
 
-    images = StudyImageDataset(studies, generator.transform, max_views=generator.max_views, section=section)
     embeds = []
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        for start in range(0, len(studies), batch_size):
-            batch = collate_studies([images[i] for i in range(start, min(start + batch_size, len(studies)))])
+        for batch in study_batches(studies, generator.transform, max_views=generator.max_views, section=section,
+                                   batch_size=batch_size):
             embeds.append(model.embed_images(batch["images"].to(generator.device),
                                              batch["view_mask"].to(generator.device)))
     model.train(was_training)
@@ -111,8 +108,8 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
         torch.set_num_threads(c.train.threads)
     seed_everything(c.train.seed)  # model initialisation and vocabulary order repeat exactly
     dataset = load_studies(c.data, root)
-    train_studies = split_studies(dataset, "train", c.data.max_train_studies)
-    val_studies = split_studies(dataset, "val", c.data.max_eval_studies)
+    train_studies = dataset.studies_with_images("train", c.data.max_train_studies)
+    val_studies = dataset.studies_with_images("val", c.data.max_eval_studies)
     vocab = build_vocab(train_studies, c.data)
     label_names = label_names_of(train_studies)
     model = create_model(c.model.name, model_options(c, label_names), vocab)

@@ -22,6 +22,7 @@ generator so creating it does not consume the global RNG (which would shift drop
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -277,7 +278,7 @@ class Trainer:
         for i, batch in enumerate(loader):
             batch = to_device(batch, self.device)
             last_of_step = (i + 1) % accumulate == 0 or i + 1 == n_batches
-            sync = model.no_sync() if (self.dist.enabled and not last_of_step) else _null()
+            sync = model.no_sync() if (self.dist.enabled and not last_of_step) else contextlib.nullcontext()
             with sync:
                 with autocast(c.optim.precision, self.device):
                     parts = compute_loss(model, batch, c, self.pad_id)
@@ -350,11 +351,3 @@ class Trainer:
         self.checkpoint("last.pt", names)
         stop = bool(t.early_stop) and self.state.epochs_without_improvement >= t.early_stop
         return D.broadcast_object(stop, self.dist)
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

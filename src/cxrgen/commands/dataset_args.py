@@ -1,0 +1,54 @@
+"""The dataset arguments the ``cxrgen data`` subcommands share (``DATASET --root R -o KEY=VALUE``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cxrgen.data.registry import dataset_options, list_datasets, load_dataset
+from cxrgen.errors import ConfigError
+
+
+def add_dataset_arguments(p) -> None:
+    p.add_argument("dataset", choices=list_datasets(), metavar="DATASET",
+                   help="registered dataset: " + ", ".join(list_datasets()))
+    p.add_argument("--root", required=True, help="folder (or manifest file) holding the dataset")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="skip bad rows/images instead of stopping; they are counted and reported")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="loader option, e.g. -o format=xml -o image_dir=images_256 (repeatable)")
+    p.add_argument("--split-file", help="split file written by `cxrgen data split`")
+
+
+def _value(text: str):
+    low = text.lower()
+    if low in ("true", "yes"):
+        return True
+    if low in ("false", "no"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def load_from_args(args, **extra):
+    """Load the dataset named on the command line with its ``-o`` options."""
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"bad --option {item!r}; write KEY=VALUE "
+                              f"(options of {args.dataset}: {', '.join(dataset_options(args.dataset))})")
+        options[key.strip()] = _value(value.strip())
+    valid = dataset_options(args.dataset)
+    if "skip_invalid" in valid:
+        options.setdefault("skip_invalid", args.skip_invalid)
+    options.update({k: v for k, v in extra.items() if k in valid})
+    return load_dataset(args.dataset, args.root, split_file=args.split_file, **options)
+
+
+def print_skipped(ds) -> None:
+    if ds.skipped:
+        print(f"skipped {len(ds.skipped)} rows while loading:")
+        for reason, n in Counter(ds.summary()["skipped_by_reason"]).most_common():
+            print(f"  {n:>7}  {reason}")
