@@ -27,8 +27,10 @@ REPORTS = {
 }
 
 
-def test_every_language_has_a_sample_report():
-    assert set(REPORTS) == set(LANGUAGES)
+def test_every_language_has_a_sample_report_and_a_phantom_phrasebook():
+    from cxrgen.data.phantom.reports import PHRASEBOOKS
+
+    assert set(REPORTS) == set(LANGUAGES) == set(PHRASEBOOKS.names())
 
 
 @pytest.mark.parametrize("name", TOKENIZERS.names())

@@ -14,6 +14,10 @@ zh   ``zh-jieba``     none   ``。``       jieba precise mode; Chinese is writte
 ``。``); ``sentence_split`` is the regular expression that cuts a report into sentences after
 its final punctuation (Chinese reports end sentences with full-width punctuation and no space).
 A language added here appears in every ``--lang`` choice, config check and metric at once.
+
+Naming: ``lang`` is a language code handed to a function or a command (``--lang``, sacrebleu's
+``-l``); ``language`` is the field of a stored record (``Study.language``, the config's
+``data.language``, a checkpoint's ``text.language``, the review service's API field).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from cxrgen.data.phantom.labels import FINDINGS
 from cxrgen.data.phantom.render import MAX_SIZE, MIN_SIZE, render_study
 from cxrgen.data.phantom.reports import PHRASEBOOKS, write_report
 from cxrgen.errors import ConfigError
+from cxrgen.text.languages import LANGUAGES
 
 FORMAT_VERSION = 1
 # Patient-level split fractions, as the CN-CXR paper's 7:1:2.
@@ -141,7 +142,7 @@ def generator_parameters(prevalence: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def synthesize(out_dir: str | Path, studies: int = 1000, seed: int = 0, langs: Sequence[str] = ("en", "fr", "zh"),
+def synthesize(out_dir: str | Path, studies: int = 1000, seed: int = 0, langs: Sequence[str] = LANGUAGES,
                size: int = 256, *, prevalence: dict[str, float] | None = None, workers: int = 1,
                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Write a phantom dataset of ``studies`` studies to ``out_dir``; return its summary.
