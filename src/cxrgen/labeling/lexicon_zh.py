@@ -42,7 +42,7 @@ MENTIONS = {
         # the heart border (心界) enlarged, an enlarged ventricle, the enlarged configurations
         # (普大型 / 二尖瓣型 / 主动脉型心) and a cardiothoracic ratio over 0.5 (the usual
         # radiographic threshold of cardiomegaly): Chinese report wording of cardiomegaly
-        r"心界(?:(?![不没未无正])[^，。；,、]){0,6}?(?:增大|扩大|增宽)", r"[左右]?心室(?:明显|轻度)?(?:增大|扩大|肥大)",
+        r"心界(?:(?![不没未无正])[^，。；,、]){0,6}?(?:增大|扩大|增宽)", r"心室(?:明显|轻度)?(?:增大|扩大|肥大)",
         r"左室(?:增大|扩大|肥大)", r"心(?:影|脏)?呈(?:普大|二尖瓣|主动脉)型", r"普大型心",
         r"心胸比(?:例|率)?(?:约|约为|为|是)?0?\.(?:5\d*[1-9]|[6-9])",
         # up to eight characters between 心脏/心影 and the enlargement word ("心脏大小轻度增大",
@@ -61,14 +61,14 @@ MENTIONS = {
                  r"胸(?:膜|腔)(?:腔)?(?:内)?(?:的)?(?:少量|少许)?液体"),
     # 渗出影 / 渗出性病变 / 斑片状渗出: the Chinese report word of an infiltrative (exudative)
     # airspace opacity; bare 渗出 is left out, it renders "effusion" in translated text
-    "infiltrate": (r"浸润", r"渗出(?:影|灶|性(?:病变|改变|病灶|阴影))", r"(?:斑片|片|小片|点片)状?渗出"),
+    "infiltrate": (r"浸润", r"渗出(?:影|灶|性(?:病变|改变|病灶|阴影))", r"片状?渗出"),
     "mass": (r"肿块", r"团块", r"块影", r"肿物", r"占位", r"包块"),
     # as in English, the noun: 结节状 / 结节性 / 结节密度 describe an opacity (lung lesion)
     "nodule": (r"结节(?![状性样]|密度|形态|影)", r"结节影"),
     # 炎性病变 / 炎性渗出 / 炎症性改变 / 炎性浸润: how Chinese reports name a pneumonic opacity
     "pneumonia": (r"肺炎", r"肺部?感染", r"支气管肺炎", r"肺部?炎症", r"感染性(?:病变|过程|疾病)",
                   # the impression "(考虑)炎症 / 感染" of a chest film names a pulmonary one
-                  r"(?:考虑|符合)(?:为)?(?:炎症|感染)", r"(?<!关节)炎(?:症性?|性)(?:病变|渗出|改变|病灶|浸润)"),
+                  r"考虑为?(?:炎症|感染)", r"符合(?:炎症|感染)", r"炎(?:症性?|性)(?:病变|渗出|改变|病灶|浸润)"),
     # 胸腔积气 (air in the pleural cavity) and a compressed lung (肺组织压缩约30%) are how Chinese
     # reports state and size a pneumothorax
     "pneumothorax": (r"气胸", r"液气胸", r"胸(?:膜)?腔(?:内)?积气", r"肺(?:组织)?(?:被)?压缩"),
@@ -85,7 +85,7 @@ MENTIONS = {
                            r"(?:叶间)?裂隙?增厚", r"胸膜顶", r"肺尖帽", r"胸膜帽",
                            # the noun after its adjective (增厚的胸膜), pleural plaques (胸膜斑, as
                            # English "pleural plaque"), the fissure's thickening with 的 between
-                           r"增厚(?:的)?(?:胸膜|叶间裂|裂隙)", r"胸膜斑", r"(?:叶间)?裂(?:隙)?的(?:轻度|轻微)?增厚"),
+                           r"增厚(?:的)?(?:胸膜|叶间裂|裂隙)", r"胸膜斑", r"裂隙?的(?:轻度|轻微)?增厚"),
     "hernia": (r"疝",),
     "enlarged_cardiomediastinum": (r"纵[隔膈](?:影)?(?:增宽|扩大|增大|变宽)",),
     "lesion": (r"结节[状性样]", r"结节(?:密度|形态)", r"病变", r"肿瘤", r"占位性病变", r"癌"),
@@ -161,21 +161,24 @@ NEG_POST = (
     # "unlikely" negates, as in English (Panicek & Hricak 2016: under 10%)
     r"可能性(?:很|较|极)?小", r"可能性不大",
 )
+# "cannot be excluded" (不能除外 …), before or after the finding; each alternative starts with a
+# literal, which keeps the one compiled alternation fast (rules._Matcher)
+CANNOT_EXCLUDE = (r"不能除外", r"不可除外", r"无法除外", r"难以除外", r"未能除外")
 UNC_PRE = (
     # "X可能是由于Y" / "X可能与Y有关": the hedge is the cause's, X is asserted. One longer
     # pre-trigger, so that its 可能 is not read as a post-hedge of X (the post-trigger loop of
     # rules.py stops at a pre-trigger) and still hedges Y after it
     r"可能(?:是|主要是)?(?:由于|因为|来自于?|源于|继发于|与)",
     r"可能", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
-    r"(?:不能|不可|无法|难以|未能)除外", r"(?:需|需要|应|建议)(?:除外|排除)", r"拟诊", r"可能为",
+    *CANNOT_EXCLUDE, r"需要?(?:除外|排除)", r"应(?:除外|排除)", r"建议(?:除外|排除)", r"拟诊", r"可能为",
     r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕",
     # a differential ("鉴别诊断包括…", "需与结核相鉴别"), as English "differential includes"
     r"鉴别诊断(?:包括|有|为|考虑)?",
     # "concerning for" (令人担心的是 / 最令人担忧的), a hedge as in English
     r"(?:让人|令人)?(?:最)?(?:担心|担忧)(?:的是)?",
 )
-UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑", r"待除外", r"(?:不能|不可|无法|难以)除外",
-            r"(?:之|的)?可能性?", r"(?:性质)?待定", r"(?:相)?鉴别")
+UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑", r"待除外", *CANNOT_EXCLUDE,
+            r"可能性", r"待定", r"相?鉴别")
 #: "肺炎可能性大": high likelihood after the mention asserts it
 POS_POST = (r"可能性(?:很|较|极)?大",)
 PSEUDO = (
