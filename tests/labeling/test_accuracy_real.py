@@ -95,23 +95,26 @@ def test_zh_iu_machine_translated(shared_data):
 
 def test_zh_iu_without_mt_variants(shared_data):
     """The figure that does not lean on the data set's machine-translation renderings
-    (lexicon_zh.MT_VARIANTS): what the Chinese rules reach on their own."""
-    from bench.labeler_accuracy import iu_zh_reports
-    from cxrgen.labeling.lexicon_zh import LEXICON_ZH_WITHOUT_MT_VARIANTS
-    from cxrgen.labeling.rules import RuleLabeler
-
-    data = iu_zh_reports(shared_data)
-    pred = RuleLabeler(LEXICON_ZH_WITHOUT_MT_VARIANTS).label_many([t for _, t, _ in data], "chestxray14")
-    res = score_against_gold(pred, [g for _, _, g in data])
-    assert res["micro"]["F1"] >= ZH_NO_MT_MICRO_F1
+    (lexicon_zh.MT_VARIANTS): what the Chinese rules reach on their own, i.e. the default
+    ``get_labeler("zh")``. Issue 17 tuned it on the dev half only: the floor is on the held-out
+    half, and the two halves stay within 0.02 of each other (the measure of overfitting)."""
+    full = evaluate_zh_iu(shared_data, mt_variants=False)
+    assert full["micro"]["F1"] >= ZH_NO_MT_MICRO_F1
+    dev = evaluate_zh_iu(shared_data, "dev", mt_variants=False)
+    held = evaluate_zh_iu(shared_data, "heldout", mt_variants=False)
+    assert held["n"] == 1336 and dev["n"] == 1331
+    assert held["micro"]["F1"] >= ZH_NO_MT_HELDOUT_MICRO_F1
+    assert held["micro"]["R"] >= ZH_NO_MT_HELDOUT_MICRO_R
+    assert abs(dev["micro"]["F1"] - held["micro"]["F1"]) <= 0.02
 
 
 # measured values (uncertain = negative for the binary gold), rounded down a little; measured on
 # 2026-11-23 with `python bench/labeler_accuracy.py ../shared/data`:
 # en full micro 0.945 / macro 0.920 (dev half 0.955 / 0.927, held-out half 0.936 / 0.903);
 # chestxray14-literal full micro 0.909; uncertain = positive: micro R >= 0.97, F1 0.851;
-# fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0; zh full micro 0.860 / macro 0.810 (held-out 0.851),
-# without lexicon_zh.MT_VARIANTS full micro 0.844 (held-out 0.834)
+# fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0; zh (after issue 17, 2026-12-04) full micro 0.863 / macro
+# 0.812 (held-out 0.858); without lexicon_zh.MT_VARIANTS (the default labeler) full micro 0.847,
+# dev half 0.855, held-out half 0.840 (P 0.895 / R 0.792)
 EN_MICRO_F1 = 0.94
 EN_MICRO_F1_SUPPORTED = 0.94
 EN_MACRO_F1 = 0.915
@@ -123,10 +126,12 @@ EN_POS_MICRO_F1 = 0.845
 EN_PER_CLASS_F1 = {"Atelectasis": 0.97, "Cardiomegaly": 0.95, "Effusion": 0.93, "Emphysema": 0.96,
                    "Nodule": 0.85, "Pleural_Thickening": 0.94}
 FR_RECALL = {"Cardiomegaly": 0.98, "Mass": 0.99, "Effusion": 0.99, "Pneumonia": 0.95, "Pneumothorax": 0.99}
-ZH_MICRO_F1 = 0.855
-ZH_HELDOUT_MICRO_F1 = 0.845
-ZH_MACRO_F1 = 0.805
-ZH_NO_MT_MICRO_F1 = 0.84
+ZH_MICRO_F1 = 0.86
+ZH_HELDOUT_MICRO_F1 = 0.855
+ZH_MACRO_F1 = 0.81
+ZH_NO_MT_MICRO_F1 = 0.845
+ZH_NO_MT_HELDOUT_MICRO_F1 = 0.835
+ZH_NO_MT_HELDOUT_MICRO_R = 0.785
 
 
 def test_parity_with_chexpert_labeler_samples(shared_data):

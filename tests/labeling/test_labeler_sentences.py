@@ -94,7 +94,10 @@ ZH = [
     ("未见胸腔积液、气胸或实变。", {"Pleural Effusion": 0, "Pneumothorax": 0, "Consolidation": 0}),
     ("没有局灶性固结、可疑的肺不张、胸腔积液或气胸。",
      {"Consolidation": 0, "Atelectasis": 0, "Pleural Effusion": 0, "Pneumothorax": 0}),
-    ("右下肺斑片影，考虑肺炎。", {"Pneumonia": -1, "Lung Opacity": 1}),
+    # 考虑 is the probable tier of Chinese report wording ("likely"), which asserts as in English;
+    # a 可能 after the finding hedges it again
+    ("右下肺斑片影，考虑肺炎。", {"Pneumonia": 1, "Lung Opacity": 1}),
+    ("右下肺斑片影，考虑肺炎可能。", {"Pneumonia": -1, "Lung Opacity": 1}),
     ("左下肺结节，疑似肿瘤。", {"Lung Lesion": 1}),
     ("肺不张待排。", {"Atelectasis": -1}),
     ("胸腔积液不明显。", {"Pleural Effusion": 0}),

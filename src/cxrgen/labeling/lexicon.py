@@ -14,7 +14,11 @@ Trigger kinds follow NegEx (Chapman et al., 2001) and NegBio (Peng et al., 2018)
 * ``pseudo``: phrases that contain a trigger but do not negate ("no change in", "not only",
   "无明显变化"): the nearest trigger before a mention decides, and a pseudo trigger decides
   "positive".
-* ``pos_pre``: double negations that assert ("not without", "non sans", "并非没有").
+* ``pos_pre``: double negations and high-likelihood hedges that assert ("not without", "non
+  sans", "并非没有"; "likely", "考虑为"); a hedge *after* the mention still lowers a
+  high-likelihood one to uncertain ("考虑肺炎可能": "consider pneumonia possible").
+* ``pos_post``: high-likelihood hedges after the mention, which assert it ("肺炎可能性大",
+  "pneumonia is likely"), as ``pos_pre`` does before it.
 * ``terminators``: words that end a trigger's scope inside a sentence ("but", "however",
   "mais", "但").
 * ``alternatives``: a differential of named alternatives ("atelectasis versus scarring",
@@ -46,6 +50,7 @@ class Lexicon:
     unc_post: tuple[str, ...] = ()
     pseudo: tuple[str, ...] = ()
     pos_pre: tuple[str, ...] = ()
+    pos_post: tuple[str, ...] = ()
     terminators: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()
     #: phrases that contain a trigger word but are no trigger ("可疑的" "suspicious" as an

@@ -23,7 +23,7 @@ from dataclasses import replace
 from cxrgen.labeling.lexicon import Lexicon
 
 MENTIONS = {
-    "atelectasis": (r"肺不张", r"肺膨胀不全", r"肺萎陷", r"肺不扩张", r"盘状不张", r"不张", r"肺(?:部|叶)?塌陷",
+    "atelectasis": (r"肺不张", r"肺?膨胀不全", r"萎陷", r"肺不扩张", r"盘状不张", r"不张", r"肺(?:部|叶)?塌陷",
                     r"塌陷",
                     # subsegmental / plate-like (discoid) opacities are atelectasis in chest
                     # radiograph wording (亚段性肺不张, 盘状肺不张): the qualifier identifies the
@@ -39,9 +39,15 @@ MENTIONS = {
         r"心脏?(?:影|轮廓|体积)?(?:明显|轻度|中度|重度|稍|略|轻微)?(?:增大|扩大|肿大|肥大|增宽)",
         r"心(?:肌|脏)(?:肿大|肥大)", r"心影(?:增大|扩大|增宽)", r"心胸比(?:例|率)?(?:增大|增高|大于)",
         r"心脏的?大小(?:增加|增大)", r"心脏扩大症", r"心脏增大症",
+        # the heart border (心界) enlarged, an enlarged ventricle, the enlarged configurations
+        # (普大型 / 二尖瓣型 / 主动脉型心) and a cardiothoracic ratio over 0.5 (the usual
+        # radiographic threshold of cardiomegaly): Chinese report wording of cardiomegaly
+        r"心界(?:(?![不没未无正])[^，。；,、]){0,6}?(?:增大|扩大|增宽)", r"心室(?:明显|轻度)?(?:增大|扩大|肥大)",
+        r"左室(?:增大|扩大|肥大)", r"心(?:影|脏)?呈(?:普大|二尖瓣|主动脉)型", r"普大型心",
+        r"心胸比(?:例|率)?(?:约|约为|为|是)?0?\.(?:5\d*[1-9]|[6-9])",
         # up to eight characters between 心脏/心影 and the enlargement word ("心脏大小轻度增大",
         # "心脏轮廓有边缘性增大"), none of them a negation or 正常
-        r"心(?:脏|影)(?:(?![不没未无正])[^，。；,、]){0,8}?(?:增大|扩大|肿大|肥大|略大|偏大|较大|增宽)",
+        r"心(?:脏|影)(?:(?![不没未无正])[^，。；,、]){0,8}?(?:增大|扩大|肿大|肥大|略大|偏大|较大|稍大|稍增大|增宽)",
         # borderline heart size (心影大小处于临界 / 边缘状态), as "borderline cardiomegaly" in English
         r"心(?:脏|影)(?:的)?(?:大小|轮廓)?[^，。；,、]{0,4}(?:边缘|临界)(?:性|状态)?",
         r"心(?:脏|影)(?:的)?(?:大小|轮廓)?比正常(?:的)?(?:大|增大)",
@@ -50,24 +56,36 @@ MENTIONS = {
         r"心(?:脏|影)(?:稍|略|较)?饱满",
     ),
     # 胸腔积水 is a colloquial but used synonym of 胸腔积液; 肾积水 (hydronephrosis) is not pleural
-    "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液", r"(?<!肾)积水"),
-    "infiltrate": (r"浸润",),
-    "mass": (r"肿块", r"团块", r"块影", r"肿物", r"占位"),
+    # fluid in the pleural space (胸膜腔内液体), as English "pleural fluid"
+    "effusion": (r"胸腔积液", r"积液", r"胸水", r"渗出物", r"渗漏", r"液气胸", r"胸膜腔积液", r"(?<!肾)积水",
+                 r"胸(?:膜|腔)(?:腔)?(?:内)?(?:的)?(?:少量|少许)?液体"),
+    # 渗出影 / 渗出性病变 / 斑片状渗出: the Chinese report word of an infiltrative (exudative)
+    # airspace opacity; bare 渗出 is left out, it renders "effusion" in translated text
+    "infiltrate": (r"浸润", r"渗出(?:影|灶|性(?:病变|改变|病灶|阴影))", r"片状?渗出"),
+    "mass": (r"肿块", r"团块", r"块影", r"肿物", r"占位", r"包块"),
     # as in English, the noun: 结节状 / 结节性 / 结节密度 describe an opacity (lung lesion)
     "nodule": (r"结节(?![状性样]|密度|形态|影)", r"结节影"),
-    # 炎性病变 / 炎性渗出 / 炎症性改变: how Chinese reports name a pneumonic opacity
+    # 炎性病变 / 炎性渗出 / 炎症性改变 / 炎性浸润: how Chinese reports name a pneumonic opacity
     "pneumonia": (r"肺炎", r"肺部?感染", r"支气管肺炎", r"肺部?炎症", r"感染性(?:病变|过程|疾病)",
-                  r"炎(?:症)?性(?:病变|渗出|改变|病灶)"),
-    "pneumothorax": (r"气胸", r"液气胸"),
+                  # the impression "(考虑)炎症 / 感染" of a chest film names a pulmonary one
+                  r"考虑为?(?:炎症|感染)", r"符合(?:炎症|感染)", r"炎(?:症性?|性)(?:病变|渗出|改变|病灶|浸润)"),
+    # 胸腔积气 (air in the pleural cavity) and a compressed lung (肺组织压缩约30%) are how Chinese
+    # reports state and size a pneumothorax
+    "pneumothorax": (r"气胸", r"液气胸", r"胸(?:膜)?腔(?:内)?积气", r"肺(?:组织)?(?:被)?压缩"),
     "consolidation": (r"实变", r"固结", r"空隙合并", r"空腔合并", r"气腔合并", r"巩固",
                       # machine translation of "(focal / lobar) consolidation" as 合并 ("merge")
                       r"局灶性(?:的)?(?:肺泡|气隙|空隙|空腔|肺部)?合并", r"(?:肺|叶)合并(?!症)"),
     "edema": (r"水肿",),
     "emphysema": (r"肺气肿", r"气肿"),
     # 纤维索条影 / 纤维条索影: the usual Chinese wording of fibrotic strands
-    "fibrosis": (r"纤维化", r"纤维变性", r"纤维性变", r"纤维(?:索条|条索)"),
+    "fibrosis": (r"纤维化", r"纤维变性", r"纤维性变", r"纤维(?:索条|条索)",
+                 # 纤维灶 / 纤维增殖灶 / 纤维化灶 (fibrotic foci), honeycombing (蜂窝肺)
+                 r"纤维(?:化|增殖|性)?(?:病)?灶", r"纤维(?:增殖|性改变|样改变)", r"蜂窝(?:肺|状)"),
     "pleural_thickening": (r"胸膜(?:局部|轻度)?增厚", r"胸膜肥厚", r"胸膜[^，。；,]{0,4}增厚",
-                           r"(?:叶间)?裂隙?增厚", r"胸膜顶"),
+                           r"(?:叶间)?裂隙?增厚", r"胸膜顶", r"肺尖帽", r"胸膜帽",
+                           # the noun after its adjective (增厚的胸膜), pleural plaques (胸膜斑, as
+                           # English "pleural plaque"), the fissure's thickening with 的 between
+                           r"增厚(?:的)?(?:胸膜|叶间裂|裂隙)", r"胸膜斑", r"裂隙?的(?:轻度|轻微)?增厚"),
     "hernia": (r"疝",),
     "enlarged_cardiomediastinum": (r"纵[隔膈](?:影)?(?:增宽|扩大|增大|变宽)",),
     "lesion": (r"结节[状性样]", r"结节(?:密度|形态)", r"病变", r"肿瘤", r"占位性病变", r"癌"),
@@ -110,6 +128,7 @@ NORMAL_STATEMENTS = {
         r"心脏(?:的)?(?:大小|形态|轮廓)(?:和(?:形状|轮廓|纵[隔膈]))?(?:都|均|是|在|也)?(?:很)?(?:正常|在正常范围内)",
         r"心影(?:大小)?(?:正常|不大)", r"心脏不大", r"心(?:脏|影)(?:的)?(?:大小)?(?:并)?不大", r"心脏未见(?:增大|扩大)", r"心脏(?:大小)?(?:在)?正常(?:范围|大小)",
         r"心脏(?:大小)?处于正常上限",
+        r"心(?:脏|影)(?:的)?(?:大小|形态|轮廓)[^，。；]{0,6}?(?:在正常范围内?|未见异常|无异常)",
         # "slightly enlarged but within the normal range" is a normal heart
         r"心(?:脏|影)[^。；;，,]{0,10}(?:增大|扩大|略大|大于正常)[^。；;]{0,6}但(?:仍|是)?(?:在|处于)正常(?:范围|上限)[内之]?",
     ),
@@ -119,7 +138,7 @@ OTHER_ABNORMAL = (
     # look-alikes of label words naming another finding (lexicon_en.py): subcutaneous emphysema,
     # cystic fibrosis, pericardial effusion, soft-tissue edema
     r"皮下气肿", r"(?:纵[隔膈]|软组织|胸壁)气肿", r"囊性纤维化", r"心包积液", r"(?:软组织|皮下|下肢|踝部?|脚踝)水肿",
-    r"(?:甲状腺|乳腺|乳房|颈部|腹部|软组织)(?:的)?肿块",
+    r"(?:甲状腺|乳腺|乳房|颈部|腹部|软组织)(?:的)?(?:肿块|包块)",
     r"瘢痕", r"疤痕", r"钙化", r"肉芽肿", r"退行性", r"骨质增生", r"脊柱侧弯", r"侧弯", r"迂曲", r"扭曲",
     r"过度充气", r"过度膨胀", r"术后", r"胸骨切开", r"动脉粥样硬化", r"肺容积(?:低|减少)", r"容积(?:低|减少)",
     r"膈(?:肌|肌)?抬高", r"畸形", r"淋巴结肿大", r"腺病", r"钝化", r"变钝", r"支气管扩张", r"囊肿", r"肺大泡",
@@ -130,6 +149,7 @@ NEG_PRE = (
     r"未见", r"未发现", r"没有发现", r"没有", r"无", r"未", r"不", r"排除了?", r"已经排除了?", r"已排除", r"并无",
     r"均未见", r"否认", r"未显示", r"没有显示", r"没有任何", r"缺乏", r"不存在", r"未见明确", r"未见明显",
     r"未再见", r"无明显", r"没有明显", r"并没有", r"不见",
+    r"未见确切", r"未发现明显", r"未见明确的", r"不伴(?:有)?", r"不考虑", r"不支持", r"不符合",
 )
 NEG_POST = (
     r"消失", r"已消失", r"已经?解决", r"已吸收", r"已经?消除", r"被排除", r"已排除", r"不明显", r"阴性", r"未见",
@@ -138,24 +158,39 @@ NEG_POST = (
     # (NEG_PRE), and a trigger with both tags acts as the post-negation of what precedes it
     r"(?:均|都)未(?:见|发现|显示)(?:明显)?(?:异常)?", r"(?:均|都)(?:在)?(?:正常范围内?|正常)",
     r"正在消退", r"消退",
+    # "unlikely" negates, as in English (Panicek & Hricak 2016: under 10%)
+    r"可能性(?:很|较|极)?小", r"可能性不大",
 )
+# "cannot be excluded" (不能除外 …), before or after the finding; each alternative starts with a
+# literal, which keeps the one compiled alternation fast (rules._Matcher)
+CANNOT_EXCLUDE = (r"不能除外", r"不可除外", r"无法除外", r"难以除外", r"未能除外")
 UNC_PRE = (
     # "X可能是由于Y" / "X可能与Y有关": the hedge is the cause's, X is asserted. One longer
     # pre-trigger, so that its 可能 is not read as a post-hedge of X (the post-trigger loop of
     # rules.py stops at a pre-trigger) and still hedges Y after it
     r"可能(?:是|主要是)?(?:由于|因为|来自于?|源于|继发于|与)",
-    r"可能", r"考虑", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
-    r"倾向", r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕", r"建议排除",
+    r"可能", r"疑似", r"疑", r"可疑", r"待排", r"不除外", r"不能排除", r"无法排除", r"难以排除", r"似",
+    *CANNOT_EXCLUDE, r"需要?(?:除外|排除)", r"应(?:除外|排除)", r"建议(?:除外|排除)", r"拟诊", r"可能为",
+    r"提示", r"怀疑", r"或许", r"也许", r"不排除", r"警惕",
+    # a differential ("鉴别诊断包括…", "需与结核相鉴别"), as English "differential includes"
+    r"鉴别诊断(?:包括|有|为|考虑)?",
     # "concerning for" (令人担心的是 / 最令人担忧的), a hedge as in English
     r"(?:让人|令人)?(?:最)?(?:担心|担忧)(?:的是)?",
 )
-UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑")
+UNC_POST = (r"可能", r"待排", r"不除外", r"不能排除", r"？", r"\?", r"待查", r"可疑", r"待除外", *CANNOT_EXCLUDE,
+            r"可能性", r"待定", r"相?鉴别")
+#: "肺炎可能性大": high likelihood after the mention asserts it
+POS_POST = (r"可能性(?:很|较|极)?大",)
 PSEUDO = (
     r"无明显变化", r"无变化", r"没有变化", r"未见变化", r"较前无变化", r"无明显改变", r"没有改变", r"未见明显变化",
     r"无明显增减", r"不仅", r"保持不变", r"不变", r"没有新的", r"无新的",
 )
 # high-likelihood hedges assert, as in English (Panicek & Hricak 2016); plain 可能 stays uncertain
-POS_PRE = (r"最(?:能|有可能)?提示", r"强烈提示", r"最符合", r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
+# Chinese reports word their certainty in tiers: certain (符合, 为), probable (考虑, 多为, 首先考虑,
+# 可能性大), possible (可能, 疑, 不除外, 待排). The probable tier is English "likely / probable",
+# which asserts (lexicon_en.POS_PRE): "右下肺斑片影，考虑肺炎" states pneumonia as the diagnosis;
+# "考虑肺炎可能" is hedged again by its 可能 (a post-hedge lowers a pos_pre, rules.py)
+POS_PRE = (r"考虑", r"考虑为", r"首先考虑", r"多考虑", r"多为", r"倾向于?", r"符合", r"最(?:能|有可能)?提示", r"强烈提示", r"最符合", r"很可能", r"很有可能", r"极有可能", r"极可能", r"高度提示", r"并非没有", r"不是没有", r"并非无", r"非无", r"不无")
 TERMINATORS = (
     # a new clause after a comma that asserts again ("没有肺水肿，肺血管正常，存在少许肺不张"):
     # the negation of the first clause does not reach into it
@@ -163,6 +198,10 @@ TERMINATORS = (
     # "…，有轻微的心脏肿大" / "左肺未见实变，有少许纤维索条": 有 opens an asserting clause (有无
     # "whether" does not)
     r"[，,](?:并|还|也|但|且)?有(?!无)",
+    # "未见气胸，右下肺见斑片状实变", "未见明显气胸，左侧胸腔少量积液": a clause that names a
+    # place and then 见 or an amount states a finding of its own
+    r"[，,](?:[左右双两]侧?)?(?:[上中下]?肺(?:[上中下]野|[上中下]叶|门|底|尖)?|胸腔|肋膈角)?(?:内|区)?"
+    r"(?:可见|见|少量|中量|中等量|大量|少许)",
     r"只(?:观察到|见到?|发现|有)", r"仅(?:见|有|观察到|发现)",
     r"但", r"但是", r"然而", r"不过", r"此外", r"另外", r"同时", r"而", r"虽然", r"除了", r"伴", r"只是", r"只有", r"仅有", r"但有",
 )
@@ -208,8 +247,12 @@ LEXICON_ZH_WITHOUT_MT_VARIANTS = Lexicon(
     unc_post=UNC_POST,
     pseudo=PSEUDO,
     pos_pre=POS_PRE,
+    pos_post=POS_POST,
     terminators=TERMINATORS,
-    inert=(r"可疑的", r"不对称", r"不规则", r"不完全", r"不全"),
+    # 不 inside an adjective of the finding's look ("边缘不清", "充气不足", "密度不均") or
+    # 考虑到 ("taking into account") is no trigger
+    inert=(r"可疑的", r"不对称", r"不规则", r"不完全", r"不全", r"不足", r"不清", r"不良", r"不均", r"不佳", r"不整",
+           r"不光整", r"不锐利", r"不一", r"不等", r"不典型", r"不同", r"不连续", r"考虑到"),
     sentence_end=r"[。；;！!\n]|\.(?<!\d\.)(?!\d)",
     word_boundaries=False,
     pre_scope=40,

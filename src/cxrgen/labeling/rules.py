@@ -14,7 +14,9 @@ al. 2019, without its dependency parser):
    A differential ("A versus B") is uncertain and flagged ``alternative``; the label set
    decides its value (``LabelSet.alternatives``), unless a hedge or negation before the pair
    decides it. Without a pre-trigger, the first post-trigger within ``post_scope`` characters after it
-   decides ("... is not seen", "... cannot be excluded"). Otherwise the mention is positive.
+   decides ("... is not seen", "... cannot be excluded", "... 可能性大"). Otherwise the mention
+   is positive. A high-likelihood pre-trigger ("likely", "考虑为") is lowered to uncertain by
+   a hedge after the mention ("考虑肺炎可能").
    The nearest-trigger rule is what makes lists work: in "no effusion, pneumothorax or
    consolidation" every finding is nearest to "no".
 4. Per label, mentions combine as CheXpert does: any positive -> 1, else any uncertain -> -1,
@@ -33,7 +35,7 @@ from cxrgen.labeling.lexicon import Lexicon
 
 _PRE_KINDS = {"neg_pre": NEGATIVE, "unc_pre": UNCERTAIN, "pseudo": POSITIVE, "pos_pre": POSITIVE,
               "alternatives": UNCERTAIN}
-_POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN, "alternatives": UNCERTAIN}
+_POST_KINDS = {"neg_post": NEGATIVE, "unc_post": UNCERTAIN, "pos_post": POSITIVE, "alternatives": UNCERTAIN}
 # a clause comma; the Chinese enumeration comma 、 is not one: it joins the items of a list
 # ("气胸、胸腔积液均未见"), as "and" does, so a post-trigger reaches back over it (no en / fr
 # text holds 、, so their behaviour is unchanged)
@@ -131,8 +133,8 @@ class RuleLabeler:
         entries += [(("other", "other"), p) for p in lexicon.other_abnormal]
         self._mentions = _Matcher(entries, wb)
         triggers = []
-        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "terminators", "inert",
-                     "alternatives"):
+        for kind in ("neg_pre", "neg_post", "unc_pre", "unc_post", "pseudo", "pos_pre", "pos_post", "terminators",
+                     "inert", "alternatives"):
             triggers += [(kind, p) for p in getattr(lexicon, kind)]
         self._triggers = _Matcher(triggers, wb)
         self._sentence_re = re.compile(lexicon.sentence_end)
@@ -206,20 +208,31 @@ class RuleLabeler:
             else:
                 return UNCERTAIN, text[nearest[0]:nearest[1]], True
         if nearest is not None:
+            if nearest[2] == "pos_pre":
+                # "考虑肺炎可能" ("consider pneumonia possible"): a hedge after the mention
+                # lowers the high-likelihood one before it
+                post = self._post_status(text, trigs, end)
+                if post is not None and post[0] == UNCERTAIN and not post[2]:
+                    return post
             return _PRE_KINDS[nearest[2]], text[nearest[0]:nearest[1]], False
+        return self._post_status(text, trigs, end) or (POSITIVE, None, False)
+
+    def _post_status(self, text, trigs, end) -> tuple[int, str, bool] | None:
+        """The status given by the first post-trigger after a mention ending at ``end``, or
+        ``None`` when none reaches it."""
         for t0, t1, kinds in trigs:
             if t0 < end:
                 continue
             # a post-trigger reaches back over "A and B" but not over a comma: in
             # "opacité alvéolaire, foyer de pneumopathie à confronter" the hedge is the foyer's
-            if t0 - end > lex.post_scope or "terminators" in kinds or _COMMA.search(text, end, t0):
-                break
+            if t0 - end > self.lexicon.post_scope or "terminators" in kinds or _COMMA.search(text, end, t0):
+                return None
             post = [k for k in kinds if k in _POST_KINDS]
             if post:
                 return _POST_KINDS[post[0]], text[t0:t1], post[0] == "alternatives"
             if any(k in _PRE_KINDS for k in kinds):  # the next clause's own trigger: stop
-                break
-        return POSITIVE, None, False
+                return None
+        return None
 
     # -- labels -----------------------------------------------------------------------------
     def label(self, text: str, labels: str | LabelSet = "chestxray14") -> dict[str, int | None]:
