@@ -77,7 +77,11 @@ VOCAB = {
         findings={"effusion": ("épanchement", "pleurésie", "lame d"), "pneumothorax": ("pneumothora", "hydropneumothora"),
                   "atelectasis": ("atélectas", "collapsus"), "opacity": ("opacit",),
                   "cardiomegaly": ("cardiomégal", "index cardio", "cœur en carafe"), "nodule": ("nodul", "micronodul"),
-                  "mass": ("masse",), "pneumonia": ("foyer", "pneumopathie", "condensation"),
+                  # a rounded or oval opacity is how CASIA-CXR's findings describe the mass its
+                  # impression names; an alveolar opacity is a consolidation
+                  "mass": ("masse", "opacité arrondie", "opacité ovalaire", "opacité grossièrement"),
+                  "consolidation": ("condensation", "alvéolaire", "foyer"),
+                  "pneumonia": ("pneumopathie", "infectieu"),
                   "emphysema": ("emphysème",), "edema": ("œdème", "oedème")},
         negations=("absence", "pas d", "sans ", "normal", "aucun", "ni ", "libre"),
         sides={"gauche": "droit", "droit": "gauche", "droite": "gauche", "gauches": "droits", "droits": "gauches",
@@ -100,7 +104,7 @@ VOCAB = {
         sentence_split=r"[。！？；]",
         findings={"effusion": ("积液",), "pneumothorax": ("气胸",), "atelectasis": ("不张",),
                   "consolidation": ("实变", "巩固"), "nodule": ("结节",), "mass": ("肿块",), "pneumonia": ("肺炎",),
-                  "edema": ("水肿",), "emphysema": ("肺气肿",), "cardiomegaly": ("增大", "扩大"),
+                  "edema": ("水肿",), "emphysema": ("肺气肿",), "cardiomegaly": ("增大", "扩大", "肿大"),
                   "opacity": ("浑浊", "混浊", "阴影", "不透明"), "granuloma": ("肉芽肿",), "calcification": ("钙化",),
                   "scarring": ("瘢痕", "疤痕"), "infiltrate": ("浸润",)},
         negations=("没有", "未见", "无", "未", "不", "排除", "正常", "清晰", "阴性"),
@@ -110,7 +114,8 @@ VOCAB = {
                   "中度": "轻度", "轻微": "明显"},
         added_findings=(("effusion", "右侧少量胸腔积液。"), ("pneumothorax", "左侧大量气胸。"),
                         ("nodule", "右肺上叶见一结节。"), ("consolidation", "左肺下叶实变。")),
-        comparisons=("稳定", "较前", "前片", "之前", "相比", "比较", "变化", "改善", "新出现"),
+        # 变化 alone is "changes" (退行性变化, degenerative changes), not a comparison
+        comparisons=("稳定", "较前", "前片", "之前", "以前", "相比", "比较", "无变化", "没有变化", "改善", "新出现"),
         added_comparisons=("与前片比较，双肺未见明显变化。", "较前片病变大致同前。"),
         word_boundaries=False,
     ),
