@@ -148,13 +148,13 @@ class ErrorAnalyzer:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        facts = self._read(text)
+        facts = self.read_facts(text)
         self._cache[text] = facts
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return facts
 
-    def _read(self, text: str) -> ReportFacts:
+    def read_facts(self, text: str) -> ReportFacts:
         graph = self.extractor.extract(text, with_tokens=False)
         ents = graph.by_id()
         low = _lower(text)
