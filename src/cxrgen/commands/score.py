@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from cxrgen.metrics.base import LANGUAGES
+from cxrgen.metrics.meteor_variants import METEOR_CHOICES
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS
 
 
@@ -42,6 +43,11 @@ def add_parser(sub) -> None:
                    help=f"tokeniser ({', '.join(TOKENIZERS.names())}; default: the language's)")
     p.add_argument("--normalizer", default="none",
                    help=f"normaliser applied first ({', '.join(NORMALIZERS.names())})")
+    p.add_argument("--meteor", default=None, choices=METEOR_CHOICES,
+                   help="METEOR variant: coco = pycocoevalcap's Java METEOR 1.5 (-l en -norm) on the "
+                        "given tokens, any language (the METEOR of published fr / zh tables); "
+                        "fr-exact-stem = METEOR 1.5's French parameters. Default: coco for en, "
+                        "fr-exact-stem for fr, none for zh")
     p.add_argument("--per-report", default=None, metavar="OUT", help="write per-report scores (JSONL)")
     p.add_argument("--format", default="table", choices=("table", "json"))
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
@@ -73,6 +79,7 @@ def run(args) -> int:
         tokenizer=args.tokenizer,
         normalizer=args.normalizer,
         ids=ids,
+        meteor=args.meteor,
     )
     result = score_corpus(refs, hyps, bootstrap=args.bootstrap, seed=args.seed, **options)
     comparisons = []
