@@ -117,7 +117,8 @@ def resolve_metrics(names: Sequence[str] | None, lang: str,
     if names is None:
         names = default_metric_names()
         for n in list(names):
-            if not METRICS.get(n).supports(lang, **options.get(n, {})):
+            # a metric given options was asked for by name: its constructor says what is wrong
+            if n not in options and not METRICS.get(n).supports(lang):
                 hint = " (ask --meteor coco for pycocoevalcap's METEOR on any text)" if n == "METEOR" else ""
                 skipped[n] = (f"does not support lang {lang} (supports {', '.join(METRICS.get(n).languages)})"
                               + hint)
