@@ -116,7 +116,7 @@ VOCAB = {
                         ("nodule", "右肺上叶见一结节。"), ("consolidation", "左肺下叶实变。")),
         # 变化 alone is "changes" (退行性变化, degenerative changes), not a comparison
         comparisons=("稳定", "较前", "前片", "之前", "以前", "相比", "比较", "无变化", "没有变化", "改善", "新出现"),
-        added_comparisons=("与前片比较，双肺未见明显变化。", "较前片病变大致同前。"),
+        added_comparisons=("与前片比较，双肺未见明显变化。", "与前片相比，心影及双肺大致同前。"),
         word_boundaries=False,
     ),
 }
@@ -245,7 +245,7 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
     found = {name: [] for name in EDITS}
     other = {name: 0 for name in EDITS}
     misses: dict[str, list] = {name: [] for name in EDITS}
-    self_alarm = shuffle_alarm = n_shuffled = 0
+    self_alarm = shuffle_alarm = n_shuffled = dropped_own = 0
     for rid, text in order:
         if not text.strip():
             continue
@@ -255,6 +255,8 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
             cats = {e.category for e in analyzer.analyze(ref, hyp).errors}
             ok = EDITS[name] in cats
             found[name].append(ok)
+            if name == "remove_comparison" and ref == text:
+                dropped_own += 1  # the report's own comparison removed (not one added to the reference)
             other[name] += bool(cats - {EDITS[name]})
             if not ok and len(misses[name]) < 5:
                 misses[name].append((rid, ref, hyp))
@@ -273,7 +275,7 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
                       for name, v in found.items()},
             "false_alarm_self": self_alarm / n_shuffled if n_shuffled else 0.0,
             "false_alarm_reordered": shuffle_alarm / n_shuffled if n_shuffled else 0.0,
-            "n_unedited": n_shuffled, "misses": misses}
+            "n_unedited": n_shuffled, "remove_comparison_of_the_report": dropped_own, "misses": misses}
 
 
 def main(argv=None) -> int:
@@ -289,6 +291,9 @@ def main(argv=None) -> int:
             print(f"{lang} {half:8s}", "  ".join(f"{n}={e['recall']:.3f}/{e['n']}" for n, e in res["edits"].items()),
                   f"false-alarm self={res['false_alarm_self']:.3f} reordered={res['false_alarm_reordered']:.3f}"
                   f" (n={res['n_unedited']})")
+            print(f"{'':12s}other categories also reported:",
+                  "  ".join(f"{n}={e['other_category_rate']:.2f}" for n, e in res["edits"].items()),
+                  f" remove_comparison of the report's own: {res['remove_comparison_of_the_report']}")
             if "-v" in args:
                 for name, ms in res["misses"].items():
                     for m in ms[:3]:
