@@ -27,6 +27,8 @@ CASES = [
     ("en", "Cardiomegaly, unchanged since the prior study.", "Cardiomegaly, worsened since the prior study.",
      ["false_comparison"]),
     ("en", "Bilateral effusions.", "Left and right effusions.", []),  # bilateral = left and right
+    # abnormalities outside the label sets agree up to plural and accents
+    ("en", "Calcified granuloma in the right upper lobe.", "Calcified granulomas in the right upper lobe.", []),
     ("fr", "Épanchement pleural gauche de faible abondance.", "Épanchement pleural droit de faible abondance.",
      ["wrong_location"]),
     ("fr", "Épanchement pleural gauche de faible abondance.", "Épanchement pleural gauche de grande abondance.",

@@ -33,6 +33,8 @@ side, level and severity, or absent in both), plus comparisons made by both.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -45,6 +47,9 @@ from cxrgen.labeling.rules import _lower
 CATEGORIES = ("false_finding", "missed_finding", "wrong_location", "wrong_severity",
               "false_comparison", "missed_comparison")
 _CACHE_SIZE = 20_000
+# a plural "s" at the end of a word of more than 3 letters ("granulomas", "calcifications",
+# "nodulaires"), not "ss" ("mass")
+_PLURAL = re.compile(r"(?<=\w{3})(?<!s)s(?=\W|$)")
 _TRIM = " \t\n/,;，；、"
 
 
@@ -142,6 +147,7 @@ class ErrorAnalyzer:
         self.extractor = get_extractor(lang)
         self.change = compiled(lang)
         self._cache: OrderedDict[str, ReportFacts] = OrderedDict()
+        self._keys: dict[str, str] = {}
 
     # -- reading one report ----------------------------------------------------------------
     def facts(self, text: str) -> ReportFacts:
@@ -167,7 +173,7 @@ class ErrorAnalyzer:
             for o, (c0, c1) in zip(obs, self._clauses(low, s0, s1, obs)):
                 a, b = _strip(text, c0, c1)  # the span shown is the finding's clause
                 findings.append(FindingMention(
-                    o.norm or o.text.lower(), o.label == POSITIVE_OBS, o.uncertain, Span(text[a:b], a, b),
+                    self._concept(o.norm or o.text.lower()), o.label == POSITIVE_OBS, o.uncertain, Span(text[a:b], a, b),
                     _sides(t for *_, t in self.change.sides.find(low, c0, c1)),
                     frozenset(t for *_, t in self.change.levels.find(low, c0, c1)),
                     frozenset(t for *_, t in self.change.severity.find(low, c0, c1))))
@@ -176,8 +182,22 @@ class ErrorAnalyzer:
                 direction = next((d for d in cues if d != "ref"), "ref")
                 a, b = _strip(text, s0, s1)
                 comparisons.append(ComparisonStatement(
-                    direction, frozenset(o.norm or o.text.lower() for o in obs), Span(text[a:b], a, b)))
+                    direction, frozenset(self._concept(o.norm or o.text.lower()) for o in obs), Span(text[a:b], a, b)))
         return ReportFacts(tuple(findings), tuple(comparisons))
+
+    def _concept(self, norm: str) -> str:
+        """The labeler's concept name as is; the text of an abnormality outside the label sets
+        ("calcified granulomas", "surélévation") without accents and plural "s", so that
+        "calcified granuloma" / "granulomas" and "surélévation" / "surelevation" agree."""
+        lex = self.extractor.labeler.lexicon
+        if norm in lex.mentions or norm in lex.normal_statements:
+            return norm
+        key = self._keys.get(norm)
+        if key is None:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", norm) if not unicodedata.combining(c))
+            key = _PLURAL.sub("", plain) if self.change.lexicon.word_boundaries else norm
+            self._keys[norm] = key
+        return key
 
     def _clauses(self, low: str, s0: int, s1: int, obs) -> list[tuple[int, int]]:
         """The clause (start, end) of each observation of one sentence (module docstring)."""
