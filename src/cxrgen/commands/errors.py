@@ -45,8 +45,8 @@ def format_table(analysis) -> str:
 
 
 def run(args) -> int:
+    from cxrgen.commands import write_jsonl
     from cxrgen.commands.ce import _pair
-    from cxrgen.errors import InputError
     from cxrgen.labeling.reports_io import read_reports, screen_reports
     from cxrgen.metrics.clinical_errors import FORMULA, analyze_report_errors
 
@@ -55,12 +55,7 @@ def run(args) -> int:
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps)
     analysis = analyze_report_errors(refs, hyps, args.lang, ids)
     if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8") as f:
-                for row in analysis.per_report():
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            raise InputError(f"--out {args.out}: cannot write ({exc.strerror})") from None
+        write_jsonl(args.out, analysis.per_report(), "--out")
     if args.format == "jsonl":
         for row in analysis.per_report():
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

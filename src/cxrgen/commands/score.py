@@ -67,8 +67,8 @@ def _metric_names(values: list[str] | None) -> list[str] | None:
 
 
 def run(args) -> int:
+    from cxrgen.commands import write_jsonl
     from cxrgen.metrics import compare_systems, score_corpus
-    from cxrgen.errors import InputError
     from cxrgen.metrics.reports import pair_reports
 
     ids, refs, hyps = pair_reports(args.refs, args.hyps)
@@ -89,12 +89,7 @@ def run(args) -> int:
         comparisons = compare_systems(result, other, trials=args.trials, seed=args.seed)
 
     if args.per_report:
-        try:
-            with open(args.per_report, "w", encoding="utf-8") as f:
-                for row in result.per_report():
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            raise InputError(f"--per-report {args.per_report}: cannot write ({exc.strerror})") from None
+        write_jsonl(args.per_report, result.per_report(), "--per-report")
     for name, reason in result.skipped.items():
         print(f"cxrgen score: note: {name} left out: {reason}", file=sys.stderr)
 
