@@ -26,8 +26,8 @@ def render_errors(example: dict) -> str:
         return f"<div class='lab'>clinical errors: none ({example.get('matched', 0)} findings matched)</div>"
     items = []
     for e in errors:
-        spans = "; ".join(f"{side}: “{esc(e[key]['text'])}”" for side, key in (("generated", "hyp"), ("reference", "ref"))
-                          if e.get(key))
+        spans = "; ".join(f"{side}: “{esc(e[key]['text'])}”"
+                          for side, key in (("generated", "hyp"), ("reference", "ref")) if e.get(key))
         items.append(f"<li><b>{esc(CATEGORY_TEXT.get(e['category'], e['category']))}</b>: "
                      f"{esc(e['finding'])}{' — ' + spans if spans else ''}</li>")
     return (f"<div class='lab'>clinical errors ({len(errors)}; {example.get('matched', 0)} findings matched):"

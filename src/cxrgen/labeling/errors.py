@@ -173,7 +173,8 @@ class ErrorAnalyzer:
             for o, (c0, c1) in zip(obs, self._clauses(low, s0, s1, obs)):
                 a, b = _strip(text, c0, c1)  # the span shown is the finding's clause
                 findings.append(FindingMention(
-                    self._concept(o.norm or o.text.lower()), o.label == POSITIVE_OBS, o.uncertain, Span(text[a:b], a, b),
+                    self._concept(o.norm or o.text.lower()), o.label == POSITIVE_OBS, o.uncertain,
+                    Span(text[a:b], a, b),
                     _sides(t for *_, t in self.change.sides.find(low, c0, c1)),
                     frozenset(t for *_, t in self.change.levels.find(low, c0, c1)),
                     frozenset(t for *_, t in self.change.severity.find(low, c0, c1))))
