@@ -49,9 +49,9 @@ def main(argv=None) -> int:
         hyps = items[1:args.pairs + 1]
         n = min(len(refs), len(hyps))
         analyzer = ErrorAnalyzer(lang)
-        analyzer.compare(analyzer.read_facts(refs[0]), analyzer.read_facts(hyps[0]))  # warm-up: compile once
-        t = best_time(lambda: [analyzer.compare(analyzer.read_facts(r), analyzer.read_facts(h))
-                               for r, h in zip(refs[:n], hyps[:n])], args.repeat)
+        analyzer.compare(analyzer.read_facts(hyps[0]), analyzer.read_facts(refs[0]))  # warm-up: compile once
+        t = best_time(lambda: [analyzer.compare(analyzer.read_facts(h), analyzer.read_facts(r))
+                               for h, r in zip(hyps[:n], refs[:n])], args.repeat)
         labeler = get_labeler(lang)
         tc = best_time(lambda: (labeler.label_many(refs[:n], "chexpert"), labeler.label_many(hyps[:n], "chexpert")),
                        args.repeat)

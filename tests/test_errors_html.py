@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from cxrgen.errors_html import render_errors
-from cxrgen.evaluation import Evaluation
+from cxrgen.pipeline.evaluation import Evaluation
 from cxrgen.labeling.errors import analyze_errors
 from cxrgen.report_html import render_page
 
 
 def _example(ref: str, hyp: str) -> dict:
-    pair = analyze_errors([ref], [hyp], "en")[0]
+    pair = analyze_errors([hyp], [ref], "en")[0]
     return {"study_id": "s1", "images": [], "generated": hyp, "reference": ref,
             "generated_labels": {}, "reference_labels": {}, "matched": pair.matched,
             "errors": [e.as_dict() for e in pair.errors]}

@@ -89,7 +89,7 @@ def test_evaluate_cli_writes_predictions_and_signed_metrics(trained, tmp_path, c
     from cxrgen.labeling.errors import analyze_errors
 
     for row in rows:
-        expected = analyze_errors([row["reference"]], [row["generated"]], "en", ids=[row["study_id"]])[0]
+        expected = analyze_errors([row["generated"]], [row["reference"]], "en", ids=[row["study_id"]])[0]
         assert row["errors"] == expected.as_dict()["errors"] and row["matched"] == expected.matched
     assert metrics["signatures"]["GREEN-rules"].startswith("GREEN-rules|tok:graph-en")
     assert metrics["errors"]["n"] == 8 and 0.0 <= metrics["values"]["GREEN-rules"] <= 1.0

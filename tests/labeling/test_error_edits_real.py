@@ -1,6 +1,6 @@
 """Proof on real text (issue 17): controlled edits of real reports are found in their category.
 
-The seeded edit generator (:mod:`cxrgen.labeling.error_edits`) edits real IU X-Ray (en),
+The seeded edit generator (``bench/error_edits.py``) edits real IU X-Ray (en),
 CASIA-CXR (fr) and machine-translated IU (zh) reports of ``../shared/data``; the analysis was
 tuned on the ``dev`` half (split by a hash of the report id) and is checked here on the other,
 ``heldout`` half: every category's recall >= 0.9 on up to 300 edited reports per edit, no error
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxrgen.labeling.error_edits import EDITS, edit_detection, real_reports
-from cxrgen.labeling.evaluation import split_half
+from bench.error_edits import EDITS, edit_detection, real_reports
+from bench.labeler_accuracy import split_half
 
 RECALL_FLOOR = 0.9
 MIN_EDITED = {"en": 150, "fr": 150, "zh": 40}  # the MT reports have few severity words

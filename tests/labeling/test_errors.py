@@ -48,7 +48,7 @@ CASES = [
 
 @pytest.mark.parametrize("lang,ref,hyp,expected", CASES)
 def test_categories_of_known_pairs(lang, ref, hyp, expected):
-    pair = analyze_errors([ref], [hyp], lang)[0]
+    pair = analyze_errors([hyp], [ref], lang)[0]
     assert sorted(e.category for e in pair.errors) == sorted(expected), pair.as_dict()
 
 
@@ -61,7 +61,7 @@ def test_a_report_against_itself_has_no_error(lang, ref, hyp, expected):
 def test_output_spans_and_json_shape():
     ref = "Small left pleural effusion. No pneumothorax."
     hyp = "Small right pleural effusion. No pneumothorax."
-    d = analyze_errors([ref], [hyp], "en", ids=["s1"])[0].as_dict()
+    d = analyze_errors([hyp], [ref], "en", ids=["s1"])[0].as_dict()
     assert d["id"] == "s1" and d["matched"] == 1  # "no pneumothorax" agrees
     err = d["errors"][0]
     assert err["category"] == "wrong_location" and err["finding"] == "effusion"
@@ -73,7 +73,7 @@ def test_output_spans_and_json_shape():
 def test_green_style_score_and_summary():
     refs = ["Mild cardiomegaly. No effusion.", "The lungs are clear.", ""]
     hyps = ["Severe cardiomegaly. No effusion.", "The lungs are clear.", ""]
-    analysis = analyze_report_errors(refs, hyps, "en", ids=["a", "b", "c"])
+    analysis = analyze_report_errors(hyps, refs, "en", ids=["a", "b", "c"])
     # a: 1 matched (no effusion) + 1 error -> 0.5; b: nothing stated -> 1; c: empty -> 1
     assert analysis.score.value == pytest.approx((0.5 + 1 + 1) / 3)
     s = analysis.summary

@@ -54,7 +54,7 @@ def _drop_one(sentences: list[str], rng: random.Random) -> list[str]:
 @pytest.fixture(scope="module")
 def corpora(shared_data) -> dict[str, tuple[list[str], list[str]]]:
     """name -> (hyps, refs) as space-joined tokens, what pycocoevalcap is handed."""
-    from cxrgen.labeling.evaluation import CASIA_FILES, casia_reports, iu_zh_reports
+    from bench.labeler_accuracy import CASIA_FILES, casia_reports, iu_zh_reports
     from cxrgen.text.tokenize import get_tokenizer
 
     rng = random.Random(17)

@@ -23,7 +23,7 @@ def test_changes_of_a_study_and_edit_burden_per_model(service):
                  headers=service.h("rad")).status_code == 200
     assert c.post(f"/api/studies/{sid}/signoff", headers=service.h("rad")).status_code == 200
     changed = c.get(f"/api/studies/{sid}/changes", headers=service.h("rev")).json()
-    expected = analyze_errors([SIGNED_TEXT], [draft["text"]], "en", ids=[str(sid)])[0]
+    expected = analyze_errors([draft["text"]], [SIGNED_TEXT], "en", ids=[str(sid)])[0]
     assert changed["edited"] and changed["signed"] and changed["version"] == 2
     assert changed["errors"] == expected.as_dict()["errors"] and changed["matched"] == expected.matched
     cats = {e["category"] for e in changed["errors"]}

@@ -18,7 +18,7 @@ import sys
 
 
 def add_parser(sub) -> None:
-    from cxrgen.metrics.base import LANGUAGES
+    from cxrgen.text.languages import LANGUAGES
 
     p = sub.add_parser("errors", help="clinical errors per report (GREEN's categories, from entity graphs)",
                        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[2])
@@ -47,13 +47,14 @@ def format_table(analysis) -> str:
 def run(args) -> int:
     from cxrgen.commands import write_jsonl
     from cxrgen.commands.ce import _pair
-    from cxrgen.labeling.reports_io import read_reports, screen_reports
+    from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.text.report_files import read_reports
     from cxrgen.metrics.clinical_errors import FORMULA, analyze_report_errors
 
     ids, refs, hyps = _pair(read_reports(args.refs), read_reports(args.hyps), args.refs, args.hyps)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps)
-    analysis = analyze_report_errors(refs, hyps, args.lang, ids)
+    analysis = analyze_report_errors(hyps, refs, args.lang, ids)
     if args.out:
         write_jsonl(args.out, analysis.per_report(), "--out")
     if args.format == "jsonl":

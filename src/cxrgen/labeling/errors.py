@@ -213,7 +213,7 @@ class ErrorAnalyzer:
         return [(max(cuts[i], s0), cuts[i + 1]) for i in range(len(obs))]
 
     # -- comparing two reports -------------------------------------------------------------
-    def compare(self, ref: ReportFacts, hyp: ReportFacts, pair_id: str = "") -> PairErrors:
+    def compare(self, hyp: ReportFacts, ref: ReportFacts, pair_id: str = "") -> PairErrors:
         out = PairErrors(pair_id, 0)
         rpos, hpos, rneg, hneg = ref.positive(), hyp.positive(), ref.negative(), hyp.negative()
         for concept in sorted(rpos.keys() | hpos.keys()):
@@ -250,16 +250,16 @@ class ErrorAnalyzer:
         for hc in free:
             out.errors.append(ClinicalError("false_comparison", _topic(hc), hc.span, None))
 
-    def analyze(self, ref: str, hyp: str, pair_id: str = "") -> PairErrors:
-        return self.compare(self.facts(ref), self.facts(hyp), pair_id)
+    def analyze(self, hyp: str, ref: str, pair_id: str = "") -> PairErrors:
+        return self.compare(self.facts(hyp), self.facts(ref), pair_id)
 
-    def analyze_many(self, refs: Sequence[str], hyps: Sequence[str],
+    def analyze_many(self, hyps: Sequence[str], refs: Sequence[str],
                      ids: Sequence[str] | None = None) -> list[PairErrors]:
         if len(refs) != len(hyps):
             raise InputError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis "
                              "per reference, in the same order")
         ids = [str(i) for i in (ids if ids is not None else range(1, len(refs) + 1))]
-        return [self.analyze(r, h, i) for r, h, i in zip(refs, hyps, ids)]
+        return [self.analyze(h, r, i) for h, r, i in zip(hyps, refs, ids)]
 
 
 def _sides(tags) -> frozenset:
@@ -351,7 +351,7 @@ def get_error_analyzer(lang: str) -> ErrorAnalyzer:
     return _ANALYZERS[lang]
 
 
-def analyze_errors(refs: Sequence[str], hyps: Sequence[str], lang: str,
+def analyze_errors(hyps: Sequence[str], refs: Sequence[str], lang: str,
                    ids: Sequence[str] | None = None) -> list[PairErrors]:
     """Errors of each hypothesis against its reference (see the module docstring)."""
-    return get_error_analyzer(lang).analyze_many(refs, hyps, ids)
+    return get_error_analyzer(lang).analyze_many(hyps, refs, ids)

@@ -1,6 +1,6 @@
 """Clinical error analysis as a scored, signed result (GREEN's categories, from entity graphs).
 
-``ClinicalErrors("en").analyze(refs, hyps, ids)`` returns an :class:`ErrorAnalysis`: the errors
+``ClinicalErrors("en").analyze(hyps, refs, ids)`` returns an :class:`ErrorAnalysis`: the errors
 of every report (:class:`cxrgen.labeling.errors.PairErrors`, one JSONL line each), the corpus
 summary (counts per category, per 100 reports) and the GREEN-style score
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from cxrgen.labeling.errors import CATEGORIES, PairErrors, get_error_analyzer, summarize
-from cxrgen.metrics.base import LANGUAGES, Score, Signature
+from cxrgen.metrics.base import Score, Signature
+from cxrgen.text.languages import LANGUAGES
 from cxrgen.errors import ConfigError
 
 SCORE_NAME = "GREEN-rules"
@@ -55,13 +56,13 @@ class ClinicalErrors:
         return Signature(metric=SCORE_NAME, tok=f"graph-{self.lang}", norm="none", lang=self.lang, nrefs=1,
                          impl="cxrgen-errors", extra=(("categories", len(CATEGORIES)), ("significant", "all")))
 
-    def analyze(self, refs: Sequence[str], hyps: Sequence[str], ids: Sequence[str] | None = None) -> ErrorAnalysis:
-        pairs = self.analyzer.analyze_many(refs, hyps, ids)
+    def analyze(self, hyps: Sequence[str], refs: Sequence[str], ids: Sequence[str] | None = None) -> ErrorAnalysis:
+        pairs = self.analyzer.analyze_many(hyps, refs, ids)
         summary = summarize(pairs)
         return ErrorAnalysis(pairs, summary, Score(SCORE_NAME, summary["green_style"], self.signature(), n=len(pairs)))
 
 
-def analyze_report_errors(refs: Sequence[str], hyps: Sequence[str], lang: str = "en",
+def analyze_report_errors(hyps: Sequence[str], refs: Sequence[str], lang: str = "en",
                           ids: Sequence[str] | None = None) -> ErrorAnalysis:
     """Errors of each hypothesis against its reference, summed and scored (module docstring)."""
-    return ClinicalErrors(lang).analyze(refs, hyps, ids)
+    return ClinicalErrors(lang).analyze(hyps, refs, ids)

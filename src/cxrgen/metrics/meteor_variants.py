@@ -10,7 +10,7 @@ the CLI lists them without importing the METEOR package (its aligner and resourc
 
 from __future__ import annotations
 
-from cxrgen.metrics.base import LANGUAGES
+from cxrgen.text.languages import LANGUAGES
 
 #: variant -> (text languages it scores, signature ``impl``, language of METEOR's parameters)
 METEOR_VARIANTS = {

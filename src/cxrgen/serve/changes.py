@@ -36,11 +36,11 @@ def _model_key(draft: Draft) -> str:
     return " / ".join(str(m[k]) for k in ("model", "ckpt") if m.get(k)) or "unknown model"
 
 
-def _analysis(language: str, refs: list[str], hyps: list[str], ids: list[str]):
+def _analysis(language: str, hyps: list[str], refs: list[str], ids: list[str]):
     from cxrgen.metrics.clinical_errors import analyze_report_errors
 
     try:
-        return analyze_report_errors(refs, hyps, language, ids)
+        return analyze_report_errors(hyps, refs, language, ids)
     except ConfigError as exc:  # a study in a language the toolkit has no graph for
         raise HTTPException(422, f"no error analysis for language {language!r}: {exc}") from None
 
@@ -54,7 +54,7 @@ def study_changes(study_id: int, _: User = Depends(require("read")), db: Session
     draft, latest = db.get(Draft, study_id), _latest_version(db, study_id)
     if draft is None or latest is None:
         raise HTTPException(404, f"study {study_id} has no draft yet: poll its job")
-    analysis = _analysis(s.language, [latest.text], [draft.text], [str(study_id)])
+    analysis = _analysis(s.language, [draft.text], [latest.text], [str(study_id)])
     pair = analysis.pairs[0]
     return {"study_id": study_id, "language": s.language, "model": _model_key(draft),
             "version": latest.version, "signed": s.status == "signed", "edited": latest.text != draft.text,
@@ -74,7 +74,7 @@ def edit_burden(_: User = Depends(require("read")), db: Session = Depends(get_db
             groups.setdefault((_model_key(draft), study.language), []).append((study.id, draft.text, latest.text))
     out = []
     for (model, language), items in sorted(groups.items()):
-        analysis = _analysis(language, [t for *_, t in items], [d for _, d, _ in items], [str(i) for i, *_ in items])
+        analysis = _analysis(language, [d for _, d, _ in items], [t for *_, t in items], [str(i) for i, *_ in items])
         s = analysis.summary
         out.append({"model": model, "language": language, "signed_reports": s["n"],
                     "reports_changed": sum(1 for _, d, t in items if d != t),

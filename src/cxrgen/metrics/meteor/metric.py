@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from cxrgen.errors import ConfigError
-from cxrgen.metrics.base import LANGUAGES, Metric, register_metric
+from cxrgen.metrics.base import Metric, register_metric
+from cxrgen.text.languages import LANGUAGES
 from cxrgen.metrics.meteor_variants import DEFAULT_VARIANT, METEOR_VARIANTS
 from cxrgen.metrics.meteor.scorer import COLUMNS, MeteorScorer, aggregate_rows, compute_scores
 

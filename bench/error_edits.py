@@ -11,9 +11,11 @@ The generator reads reports with its OWN small word lists (below), not with the 
 lexicons the analysis uses, so a test of the analysis is not a test of one lexicon against
 itself. It is seeded: ``edits(text, lang, random.Random(seed))``.
 
-``python -m cxrgen.labeling.error_edits ../shared/data`` prints per-category recall and the
-false-alarm rate per language and per half of the reports (fixed split by a hash of the report
-id, :func:`cxrgen.labeling.evaluation.split_half`; the analysis was tuned on the ``dev`` half).
+``python -m bench.error_edits ../shared/data`` (from the repository root) prints per-category
+recall and the false-alarm rate per language and per half of the reports (fixed split by a hash
+of the report id, :func:`bench.labeler_accuracy.split_half`; the analysis was tuned on the
+``dev`` half). An analysis script of the real material, beside ``bench/labeler_accuracy.py``;
+the test ``tests/labeling/test_error_edits_real.py`` imports it as ``bench.error_edits``.
 """
 
 from __future__ import annotations
@@ -223,7 +225,7 @@ def edits(text: str, lang: str, rng: random.Random) -> dict[str, tuple[str, str]
 def real_reports(shared: Path, lang: str) -> list[tuple[str, str]]:
     """(id, text) of the real reports of ``lang`` in ``shared/data``: IU X-Ray (en), CASIA-CXR
     (fr, id ``<file>:<row>``), the machine-translated IU reports (zh)."""
-    from cxrgen.labeling import evaluation as ev
+    from bench import labeler_accuracy as ev
 
     if lang == "en":
         return [(uid, text) for uid, text, _ in ev.iu_gold_reports(shared)]
@@ -252,7 +254,7 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
         for name, (ref, hyp) in edits(text, lang, rng).items():
             if len(found[name]) >= per_edit:
                 continue
-            cats = {e.category for e in analyzer.analyze(ref, hyp).errors}
+            cats = {e.category for e in analyzer.analyze(hyp, ref).errors}
             ok = EDITS[name] in cats
             found[name].append(ok)
             if name == "remove_comparison" and ref == text:
@@ -267,7 +269,7 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
                 shuffled = [s.strip() for s in sents]
                 rng.shuffle(shuffled)
                 sep = {"en": " ", "fr": " / ", "zh": ""}[lang]
-                shuffle_alarm += bool(analyzer.analyze(text, sep.join(shuffled)).errors)
+                shuffle_alarm += bool(analyzer.analyze(sep.join(shuffled), text).errors)
             n_shuffled += 1
     return {"lang": lang, "seed": seed,
             "edits": {name: {"category": EDITS[name], "n": len(v), "recall": sum(v) / len(v) if v else 0.0,
@@ -279,7 +281,7 @@ def edit_detection(reports: list[tuple[str, str]], lang: str, seed: int = 0, per
 
 
 def main(argv=None) -> int:
-    from cxrgen.labeling.evaluation import HALVES, split_half
+    from bench.labeler_accuracy import HALVES, split_half
 
     args = sys.argv[1:] if argv is None else argv
     shared = Path(args[0] if args else "../shared/data")
