@@ -82,3 +82,11 @@ def test_evaluate_cli_writes_predictions_and_signed_metrics(trained, tmp_path, c
     assert metrics["signatures"]["BLEU-4"].startswith("BLEU-4|tok:ptb")
     assert "ref:true-labels" in metrics["signatures"]["CE-F1-micro"]
     assert metrics["seed"] == 9223 and metrics["split"] == "test"
+    # clinical errors next to each prediction, as `cxrgen errors` gives them, and their summary
+    from cxrgen.labeling.errors import analyze_errors
+
+    for row in rows:
+        expected = analyze_errors([row["generated"]], [row["reference"]], "en", ids=[row["study_id"]])[0]
+        assert row["errors"] == expected.as_dict()["errors"] and row["matched"] == expected.matched
+    assert metrics["signatures"]["GREEN-rules"].startswith("GREEN-rules|tok:graph-en")
+    assert metrics["errors"]["n"] == 8 and 0.0 <= metrics["values"]["GREEN-rules"] <= 1.0

@@ -24,6 +24,7 @@ COMMANDS = (
     "score",
     "label",
     "ce",
+    "errors",
     "graph",
     "serve",
     "humaneval",

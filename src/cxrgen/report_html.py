@@ -46,6 +46,7 @@ def _labels_line(labels: dict) -> str:
 def render_page(title: str, systems: dict, examples: Sequence[dict], notes: Sequence[str] = ()) -> str:
     """``systems``: name -> :class:`cxrgen.pipeline.evaluation.Evaluation`; ``examples``: prediction rows
     (``study_id``, ``images``, ``generated``, ``reference``, ``generated_labels``, ``reference_labels``)."""
+    from cxrgen.errors_html import render_errors
     from cxrgen.pipeline.evaluation import TABLE_ROWS
 
     esc = html.escape
@@ -71,7 +72,8 @@ def render_page(title: str, systems: dict, examples: Sequence[dict], notes: Sequ
             f"<b>Generated</b><p>{esc(ex['generated'])}</p>"
             f"<div class='lab'>labels read from it: {esc(_labels_line(ex.get('generated_labels')))}</div>"
             f"<b>Reference</b><p>{esc(ex['reference'])}</p>"
-            f"<div class='lab'>true labels: {esc(_labels_line(ex.get('reference_labels')))}</div></div></div>"
+            f"<div class='lab'>true labels: {esc(_labels_line(ex.get('reference_labels')))}</div>"
+            f"{render_errors(ex)}</div></div>"
         )
     stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     out.append(f"<p class='sig'>written {stamp} by cxrgen</p></body></html>")

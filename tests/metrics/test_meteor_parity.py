@@ -20,7 +20,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from cxrgen.errors import ConfigError
@@ -31,6 +30,8 @@ if shutil.which("java") is None:
     pytest.skip("Java is not installed: the METEOR 1.5 reference cannot run", allow_module_level=True)
 
 import cxrgen.metrics.meteor  # noqa: E402,F401  (registers METEOR)
+
+from .meteor_java import assert_equals_java  # noqa: E402
 
 CORPUS_TOL = 1e-3
 REPORT_TOL = 5e-3
@@ -140,17 +141,7 @@ def java_reference(pairings, tmp_path_factory) -> dict[str, tuple[float, list[fl
 @pytest.mark.parametrize("name", ["shifted", "shifted-r2gen", "dropped", "swapped", "negated", "edge"])
 def test_meteor_equals_java(name, metric, pairings, java_reference):
     hyps, refs = pairings[name]
-    rows = metric.statistics([h.split() for h in hyps], [[r.split()] for r in refs])
-    corpus = metric.aggregate(rows)["METEOR"]
-    per = metric.per_report(rows)["METEOR"]
-    java_corpus, java_per = java_reference[name]
-    assert corpus == pytest.approx(java_corpus, abs=CORPUS_TOL)
-    diff = np.abs(per - np.asarray(java_per))
-    worst = int(np.argmax(diff))
-    assert diff[worst] <= REPORT_TOL, (
-        f"{name}: report {worst} scores {per[worst]:.6f}, Java {java_per[worst]:.6f}\n"
-        f"hyp: {hyps[worst]!r}\nref: {refs[worst]!r}"
-    )
+    assert_equals_java(metric, name, hyps, refs, java_reference[name], CORPUS_TOL, REPORT_TOL)
 
 
 _PROBE = """

@@ -114,6 +114,8 @@ def test_review_page_upload_edit_sign(live_server, tmp_path):
         page.wait_for_selector("#report-message:has-text('signed by rad')")  # report reloaded
         assert page.is_disabled("#report-edit") and page.is_disabled("#save")
         assert page.is_disabled("#signoff")
+        # what the radiologist changed: the draft against the signed report (changes.js)
+        page.wait_for_selector("#changes p:has-text('clinical change')")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "review_page.png"), full_page=True)
         # the worklist shows the signed study, searchable by its Chinese text

@@ -1,7 +1,8 @@
 """`cxrgen evaluate --ckpt C --split test`: generate a split's reports and score them.
 
 Writes ``predictions_<split>.jsonl`` (one study per line: generated and reference report, images,
-labels of both, per-report scores) and ``metrics_<split>.json`` (every NLG and clinical score
+labels of both, per-report scores, clinical errors: ``matched`` and ``errors`` as `cxrgen errors`
+writes them) and ``metrics_<split>.json`` (every NLG and clinical score
 with its signature, the checkpoint's seed, versions and git sha) and prints the table.
 """
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
+    from cxrgen.metrics.meteor_variants import METEOR_CHOICES
+
     p = sub.add_parser("evaluate", help="score a checkpoint on a split: NLG metrics + clinical efficacy")
     p.add_argument("--ckpt", required=True, help="checkpoint written by `cxrgen train` (best.pt)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
@@ -23,6 +26,8 @@ def add_parser(sub) -> None:
     p.add_argument("--max-studies", type=int, default=0, help="score only the first N studies (0 = all)")
     p.add_argument("--metrics", nargs="+", help="NLG metrics (default: every one that supports the language)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--meteor", default=None, choices=METEOR_CHOICES,
+                   help="METEOR variant (as `cxrgen score --meteor`; default: the language's)")
     p.set_defaults(func=run)
 
 
@@ -32,7 +37,7 @@ def run(args) -> int:
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent / f"eval_{args.split}"
     ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,
                              beam_size=args.beam_size, batch_size=args.batch_size, max_studies=args.max_studies,
-                             metrics=args.metrics, device=args.device)
+                             metrics=args.metrics, device=args.device, meteor=args.meteor)
     print(format_table({"model": ev}))
     print(f"clinical micro-F1 (CE-F1-micro, {ev.signatures['CE-F1-micro']}): {ev.micro_f1:.4f}")
     print(f"predictions: {out / f'predictions_{args.split}.jsonl'}  metrics: {out / f'metrics_{args.split}.json'}",

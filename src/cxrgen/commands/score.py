@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from cxrgen.metrics.meteor_variants import METEOR_CHOICES
 from cxrgen.text.languages import LANGUAGES
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS
 
@@ -42,6 +43,11 @@ def add_parser(sub) -> None:
                    help=f"tokeniser ({', '.join(TOKENIZERS.names())}; default: the language's)")
     p.add_argument("--normalizer", default="none",
                    help=f"normaliser applied first ({', '.join(NORMALIZERS.names())})")
+    p.add_argument("--meteor", default=None, choices=METEOR_CHOICES,
+                   help="METEOR variant: coco = pycocoevalcap's Java METEOR 1.5 (-l en -norm) on the "
+                        "given tokens, any language (the METEOR of published fr / zh tables); "
+                        "fr-exact-stem = METEOR 1.5's French parameters. Default: coco for en, "
+                        "fr-exact-stem for fr, none for zh")
     p.add_argument("--per-report", default=None, metavar="OUT", help="write per-report scores (JSONL)")
     p.add_argument("--format", default="table", choices=("table", "json"))
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
@@ -61,8 +67,8 @@ def _metric_names(values: list[str] | None) -> list[str] | None:
 
 
 def run(args) -> int:
+    from cxrgen.commands import write_jsonl
     from cxrgen.metrics import compare_systems, score_corpus
-    from cxrgen.errors import InputError
     from cxrgen.text.report_files import pair_reports
 
     ids, hyps, refs = pair_reports(args.hyps, args.refs)
@@ -73,6 +79,7 @@ def run(args) -> int:
         tokenizer=args.tokenizer,
         normalizer=args.normalizer,
         ids=ids,
+        meteor=args.meteor,
     )
     result = score_corpus(hyps, refs, bootstrap=args.bootstrap, seed=args.seed, **options)
     comparisons = []
@@ -82,12 +89,7 @@ def run(args) -> int:
         comparisons = compare_systems(result, other, trials=args.trials, seed=args.seed)
 
     if args.per_report:
-        try:
-            with open(args.per_report, "w", encoding="utf-8") as f:
-                for row in result.per_report():
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            raise InputError(f"--per-report {args.per_report}: cannot write ({exc.strerror})") from None
+        write_jsonl(args.per_report, result.per_report(), "--per-report")
     for name, reason in result.skipped.items():
         print(f"cxrgen score: note: {name} left out: {reason}", file=sys.stderr)
 

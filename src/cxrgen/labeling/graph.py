@@ -131,7 +131,9 @@ class GraphExtractor:
         self._modifiers = _Matcher([("mod", p) for p in lex.modifiers], wb)
         self.window = LINK_WINDOW.get(lang, 60)
 
-    def extract(self, text: str, report_id: str = "") -> ReportGraph:
+    def extract(self, text: str, report_id: str = "", with_tokens: bool = True) -> ReportGraph:
+        """The graph of ``text``; ``with_tokens=False`` leaves ``tokens`` empty (RadGraph export
+        needs them, the error analysis does not: jieba is most of the time of a Chinese graph)."""
         low = _lower(text)
         mentions = self.labeler.mentions(text)
         spans = self.labeler.sentences(low)
@@ -188,7 +190,8 @@ class GraphExtractor:
                 target = min(near, key=lambda o: (_gap(mod, o), o.start < mod.start))
                 mod.relations.append((MODIFY, target.id))
         entities.sort(key=lambda e: e.start)
-        return ReportGraph(report_id, text, self.lang, _renumber(entities), tokenize(text, self.lang))
+        tokens = tokenize(text, self.lang) if with_tokens else []
+        return ReportGraph(report_id, text, self.lang, _renumber(entities), tokens)
 
 
 def _gap(a: Entity, b: Entity) -> int:

@@ -178,6 +178,11 @@ class Metric(abc.ABC):
             )
         self.lang = lang
 
+    @classmethod
+    def supports(cls, lang: str, **options) -> bool:
+        """Does this metric, with these constructor ``options``, score ``lang`` text?"""
+        return lang in cls.languages
+
     @abc.abstractmethod
     def statistics(self, hyps: Sequence[Tokens], refs: Sequence[Sequence[Tokens]]) -> np.ndarray:
         """Per-report sufficient statistics, float64 array of shape ``(N, k)``."""

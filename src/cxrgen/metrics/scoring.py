@@ -102,18 +102,30 @@ def _as_ref_lists(refs: Sequence[str | Sequence[str]]) -> list[list[str]]:
     return out
 
 
-def resolve_metrics(names: Sequence[str] | None, lang: str) -> tuple[list[Metric], dict[str, str]]:
-    """Metric instances for ``names`` (default: every registered one that supports ``lang``)."""
+def metric_options(meteor: str | None = None) -> dict[str, dict]:
+    """Constructor options per metric name from the scoring choices (``meteor="coco"``)."""
+    return {"METEOR": {"variant": meteor}} if meteor is not None else {}
+
+
+def resolve_metrics(names: Sequence[str] | None, lang: str,
+                    options: dict[str, dict] | None = None) -> tuple[list[Metric], dict[str, str]]:
+    """Metric instances for ``names`` (default: every registered one that supports ``lang``
+    with its ``options``); ``options`` maps a metric name to its constructor keywords."""
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; valid choices: {', '.join(LANGUAGES)}")
+    options = options or {}
     skipped: dict[str, str] = {}
     if names is None:
         names = default_metric_names()
         for n in list(names):
-            if lang not in METRICS.get(n).languages:
-                skipped[n] = f"does not support lang {lang} (supports {', '.join(METRICS.get(n).languages)})"
+            # a metric given options was asked for by name: its constructor says what is wrong
+            if n not in options and not METRICS.get(n).supports(lang):
+                hint = " (ask --meteor coco for pycocoevalcap's METEOR on any text)" if n == "METEOR" else ""
+                skipped[n] = (f"does not support lang {lang} (supports {', '.join(METRICS.get(n).languages)})"
+                              + hint)
         names = [n for n in names if n not in skipped]
-    metrics = [METRICS.get(n)(lang=lang) for n in names]  # unknown names list valid ones
+    # unknown names list valid ones
+    metrics = [METRICS.get(n)(lang=lang, **options.get(n, {})) for n in names]
     return metrics, skipped
 
 
@@ -136,8 +148,14 @@ def score_corpus(
     ids: Sequence[str] | None = None,
     bootstrap: int = 0,
     seed: int = DEFAULT_SEED,
+    meteor: str | None = None,
 ) -> CorpusResult:
     """Score hypotheses against references (``hyps, refs``, sacrebleu's order); see the module docstring.
+
+    ``meteor``: the METEOR variant (:mod:`cxrgen.metrics.meteor_variants`):
+    ``"coco"`` is pycocoevalcap's ``-l en -norm`` on the given tokens in any language (the
+    METEOR of published French and Chinese tables), ``"fr-exact-stem"`` METEOR 1.5's French
+    parameters; ``None`` is the language's default (none for Chinese: METEOR is left out).
 
     ``tokenized=True`` splits on whitespace only (what R2Gen passes to pycocoevalcap);
     otherwise ``tokenizer`` (default: the language's, ``ptb`` for English) is used.
@@ -153,7 +171,7 @@ def score_corpus(
     if tokenized and tokenizer not in (None, "whitespace"):
         raise ConfigError(f"--tokenized splits on whitespace; it cannot be combined with tokenizer {tokenizer!r}")
     ids = [str(i) for i in (ids if ids is not None else range(1, len(hyps) + 1))]
-    selected, skipped = resolve_metrics(metrics, lang)
+    selected, skipped = resolve_metrics(metrics, lang, metric_options(meteor))
     tok_name = "whitespace" if tokenized else (tokenizer or default_tokenizer_name(lang))
     ref_lists = _as_ref_lists(refs)
 

@@ -129,9 +129,12 @@ class Evaluation:
 
 
 def score_reports(hyps: Sequence[str], studies: Sequence[Study], lang: str, section: str = "findings",
-                  metrics: Sequence[str] | None = None, seed: int | None = None) -> Evaluation:
-    """NLG metrics + clinical efficacy of ``hyps`` against the studies' reports and labels."""
+                  metrics: Sequence[str] | None = None, seed: int | None = None,
+                  meteor: str | None = None) -> Evaluation:
+    """NLG metrics + clinical efficacy + clinical errors (:mod:`cxrgen.metrics.clinical_errors`)
+    of ``hyps`` against the studies' reports and labels; ``meteor`` names the METEOR variant."""
     from cxrgen.metrics import score_corpus
+    from cxrgen.metrics.clinical_errors import analyze_report_errors
 
     if len(hyps) != len(studies):
         raise InputError(f"{len(hyps)} generated reports for {len(studies)} studies")
@@ -140,20 +143,25 @@ def score_reports(hyps: Sequence[str], studies: Sequence[Study], lang: str, sect
     if empty:
         raise InputError(f"{len(empty)} studies have an empty {section!r} reference (first: {empty[0]}); "
                          "choose another data.section or drop those studies")
-    nlg = score_corpus(list(hyps), refs, lang=lang, metrics=metrics, ids=[s.study_id for s in studies])
+    nlg = score_corpus(list(hyps), refs, lang=lang, metrics=metrics, ids=[s.study_id for s in studies],
+                       meteor=meteor)
     ce = clinical_scores(hyps, studies, lang, section)
-    values = {**nlg.values(), **ce["values"]}
+    errors = analyze_report_errors(list(hyps), refs, lang, ids=[s.study_id for s in studies])
+    values = {**nlg.values(), **ce["values"], errors.score.name: errors.score.value}
     signatures = {name: str(s.signature) for name, s in nlg.scores.items()}
     signatures.update(ce["signatures"])
+    signatures[errors.score.name] = str(errors.score.signature)
     per_nlg = {row["id"]: row for row in nlg.per_report()}
     predictions = []
-    for s, h, hl, rl in zip(studies, hyps, ce["hyp_labels"], ce["ref_labels"]):
+    for s, h, hl, rl, pe in zip(studies, hyps, ce["hyp_labels"], ce["ref_labels"], errors.pairs):
         row = {"study_id": s.study_id, "generated": h, "reference": s.report(section),
                "images": [i.path for i in s.images], "generated_labels": {c: hl.get(c) for c in ce["columns"]},
                "reference_labels": {c: rl.get(c) for c in ce["columns"]}}
         row["scores"] = {k: v for k, v in per_nlg.get(s.study_id, {}).items() if k != "id"}
+        row.update(matched=pe.matched, errors=[e.as_dict() for e in pe.errors])  # clinical errors
         predictions.append(row)
-    meta = {"n": len(studies), "lang": lang, "section": section, "skipped_metrics": dict(nlg.skipped)}
+    meta = {"n": len(studies), "lang": lang, "section": section, "skipped_metrics": dict(nlg.skipped),
+            "errors": errors.as_dict()}
     if seed is not None:
         meta["seed"] = seed
     return Evaluation(values, signatures, predictions, meta, ce["per_label"])
@@ -199,7 +207,7 @@ def load_split(dataset: str, root: str, options: dict, split: str, max_studies: 
 def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = None, root: str | None = None,
                         out: str | Path | None = None, beam_size: int | None = None, batch_size: int = 16,
                         max_studies: int = 0, metrics: Sequence[str] | None = None, device: str = "cpu",
-                        studies: Sequence[Study] | None = None) -> Evaluation:
+                        studies: Sequence[Study] | None = None, meteor: str | None = None) -> Evaluation:
     """Generate and score one split with the checkpoint alone (dataset, language, section from it)."""
     from cxrgen.pipeline.inference import ReportPipeline
 
@@ -215,7 +223,7 @@ def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = No
         options = info.get("options", {}) if name == info.get("name") else {}
         studies = load_split(name, where, options, split, max_studies)
     hyps = generate_reports(gen, studies, section=section, batch_size=batch_size, beam_size=beam_size)
-    ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.seed)
+    ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.seed, meteor=meteor)
     ev.meta.update({"split": split, "checkpoint": str(ckpt_path), "model": ckpt.model_name,
                     "epoch": ckpt.epoch, "git_sha": ckpt.git_sha, "versions": ckpt.versions,
                     "beam_size": beam_size or gen.decode.beam_size})
@@ -229,7 +237,7 @@ def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = No
 
 #: the rows of the printed table, in the field's order
 TABLE_ROWS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr",
-              "CE-P-micro", "CE-R-micro", "CE-F1-micro", "CE-F1-macro", "CE-F1-example")
+              "CE-P-micro", "CE-R-micro", "CE-F1-micro", "CE-F1-macro", "CE-F1-example", "GREEN-rules")
 
 
 def format_table(systems: dict[str, Evaluation]) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from cxrgen import __version__
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.serve import api, eval_api
+from cxrgen.serve import api, changes, eval_api
 from cxrgen.serve.auth import Passwords, create_user
 from cxrgen.serve.db.models import User
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
@@ -185,6 +185,7 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(eval_api.router)
+    app.include_router(changes.router)
 
     @app.get("/", include_in_schema=False)
     def index():
