@@ -33,6 +33,7 @@ class EncoderConfig:
     image_size: int = 224  # R2Gen: resize 256, random crop 224
     width: int = 64  # base channel width (torchvision: 64); smaller only for tests and the CPU demo
     freeze: bool = False  # keep the backbone's weights fixed (train only the decoder)
+    channels_last: bool = True  # NHWC convolutions: same function, faster kernels (cuDNN, oneDNN), notably in bf16
 
 
 @dataclass
@@ -71,6 +72,15 @@ class ModelConfig:
     embed_dim: int = 256  # contrastive / retrieval: joint embedding size
     text_layers: int = 2  # contrastive / retrieval: text tower depth
     temperature: float = 0.07  # contrastive: initial InfoNCE temperature (CLIP's init)
+    # Fidelity to the released R2Gen / R2GenCMN code (cuhksz-nlp/R2Gen modules/encoder_decoder.py,
+    # att_model.py); the defaults are the reference, the alternatives are our named variants
+    # (README, "Options that deviate from the papers"):
+    norm_formula: str = "r2gen"  # every norm: "r2gen" = gamma (x - mean) / (unbiased std + 1e-6) + beta; "layer_norm" = F.layer_norm
+    final_norm: str = "plain"  # r2gen: the decoder's last norm, "plain" (R2Gen) or "mcln" (memory-conditioned, +2.1 M params)
+    drop_prob_lm: float = 0.5  # dropout after the visual embedding att_embed (R2Gen's --drop_prob_lm)
+    rm_dropout: float = 0.1  # r2gen: attention dropout inside the relational memory (R2Gen's MultiHeadedAttention default)
+    init: str = "r2gen"  # "r2gen": Xavier-uniform on the Transformer's matrices, MCLN biases 0.1; "torch": torch defaults
+    fused_norm: bool = True  # r2gen: all MCLN scales / shifts of a step in two batched products (same numbers, faster)
 
     def __post_init__(self):
         if self.d_model % self.n_heads:
@@ -80,8 +90,13 @@ class ModelConfig:
         for name in ("d_model", "n_layers", "n_heads", "d_ff", "rm_num_slots", "max_len", "cmm_size", "cmm_topk"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        for name in ("dropout", "drop_prob_lm", "rm_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        for name, valid in (("norm_formula", ("r2gen", "layer_norm")), ("final_norm", ("plain", "mcln")),
+                            ("init", ("r2gen", "torch"))):
+            if getattr(self, name) not in valid:
+                raise ConfigError(f"{name}: unknown {getattr(self, name)!r}; valid: {', '.join(valid)}")
 
 
 def from_dict(cls: type, data: Any, where: str = "model"):

@@ -42,26 +42,46 @@ class EncoderDecoderGenerator(ReportGenerator):
         if c.prompt is not None and not prompt:
             raise ConfigError("model.prompt configures CN-X2RG's prompt encoder; use the 'cnx2rg' model or remove it")
         self.visual = create_encoder(c.encoder)
-        # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout)
-        self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.dropout))
+        # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout drop_prob_lm)
+        self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.drop_prob_lm))
         self.prompt_encoder: nn.Module | None = None
         if prompt:
             from cxrgen.models.cnx2rg import PromptFusion  # the CN-X2RG part lives in its own file
 
             self.prompt_encoder = PromptFusion(c)
-        self.encoder = TransformerEncoder(c.d_model, c.n_layers, c.n_heads, c.d_ff, c.dropout)
+        self.encoder = TransformerEncoder(c.d_model, c.n_layers, c.n_heads, c.d_ff, c.dropout, c.norm_formula)
         self.tgt_embed = TokenEmbedding(len(vocab), c.d_model, c.dropout, max_positions=max(c.max_len + 2, 512))
         self.decoder_layers = nn.ModuleList(
             DecoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, self.make_norm) for _ in range(c.n_layers)
         )
-        self.decoder_norm = self.make_norm()
+        self.decoder_norm = self.make_final_norm()
         self.logit = nn.Linear(c.d_model, len(vocab))
         self.aux_head = ClassificationHead(c.d_model, c.num_labels, c.dropout) if aux_head and c.num_labels > 0 else None
         self.has_aux_head = self.aux_head is not None
 
     # ---- hooks ------------------------------------------------------------------------
     def make_norm(self) -> nn.Module:
-        return LayerNorm(self.config.d_model)
+        return LayerNorm(self.config.d_model, self.config.norm_formula)
+
+    def make_final_norm(self) -> nn.Module:
+        """The norm after the last decoder layer (R2Gen: plain, like the Annotated Transformer's)."""
+        return self.make_norm()
+
+    def condition_input(self, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """What ``condition`` reads for the tokens ``inputs``; ``x`` is the decoder's own input."""
+        return x
+
+    def transformer_modules(self) -> list[nn.Module]:
+        """The parts R2Gen's ``make_model`` initialises Xavier-uniform (not att_embed, logit, visual)."""
+        return [self.encoder, self.decoder_layers, self.decoder_norm, self.tgt_embed]
+
+    def init_r2gen(self) -> None:
+        """R2Gen's initialisation (``EncoderDecoder.make_model``): Xavier-uniform on every matrix of
+        the Transformer; subclasses call it last, once their own modules exist."""
+        for module in self.transformer_modules():
+            for p in module.parameters():
+                if p.dim() > 1:
+                    nn.init.xavier_uniform_(p)
 
     def init_condition(self, batch: int, device: torch.device, dtype: torch.dtype) -> Any:
         """Recurrent condition state before the first token (R2Gen: the initial memory M_0)."""
@@ -110,7 +130,7 @@ class EncoderDecoderGenerator(ReportGenerator):
         """Decoder over a whole prefix (teacher forcing); returns hidden (B, T, D) and the last
         layer's cross-attention (B, heads, T, P') when asked."""
         x = self.fuse_text(self.tgt_embed(inputs))  # (B, T, D)
-        cond, _ = self.condition(x, self.init_condition(x.shape[0], x.device, x.dtype))
+        cond, _ = self.condition(self.condition_input(inputs, x), self.init_condition(x.shape[0], x.device, x.dtype))
         self_mask = causal_mask(x.shape[1], x.device)
         mem_mask = mask[:, None, None, :]
         weights = None
