@@ -132,3 +132,46 @@ def test_our_variants_are_named_options_off_by_default():
     assert paper.att_embed[2].p == 0.5 and paper.rm.attn.dropout.p == 0.1
     extra = sum(p.numel() for p in variant.parameters()) - sum(p.numel() for p in paper.parameters())
     assert extra == 2 * (128 * 64 + 64 + 64 * 64 + 64)  # the MCLN's two MLPs (m_t 128 -> 64 -> 64)
+
+
+def test_r2gen_beam_rule_writes_the_reference_reports():
+    """R2Gen's released beam search (beam 3, its whole length) and ours with ``beam_rule="r2gen"``
+    write the same reports from the same weights. The token ids differ (R2Gen: 0 = bos = eos, words
+    1..n; cxrgen: bos 1, eos 2, words 4..), so the reference's rows are copied onto ours by id."""
+    n_words, max_len = 40, 12
+    ours, ref = build_pair(d_model=64, n_layers=2, n_heads=4, d_ff=96, slots=2, n_words=n_words, width=8, d_vf=256)
+    ref = type(ref)(ref.args, RefTokenizer(n_words))  # words 1..n_words: one row per cxrgen word
+    ref.args.__dict__.update(sample_method="beam_search", beam_size=3, sample_n=1, group_size=1,
+                             max_seq_length=max_len, block_trigrams=1, decoding_constraint=0, temperature=1.0)
+    ref.max_seq_length = max_len
+    v = ours.vocab
+    with torch.no_grad():
+        ref.logit.bias[0] += 1.0  # eos likely enough that some reports end before the limit, others reach it
+        state = dict(ref.named_parameters())
+        for name, p in decoder_params(ours).items():
+            theirs = state[reference_name(name)]
+            if name in ("tgt_embed.embed.weight", "logit.weight", "logit.bias"):
+                p.fill_(0.0 if name != "logit.bias" else -1e9)  # pad / unk rows: never chosen
+                p[v.bos_id if name.startswith("tgt_embed") else v.eos_id] = theirs[0]
+                p[4:] = theirs[1:]
+            else:
+                p.copy_(theirs)
+    ours.eval(), ref.eval()
+    g = torch.Generator().manual_seed(5)
+    att_feats = torch.randn(6, 10, 256, generator=g)
+    with torch.no_grad():
+        seq, _ = ref._sample(att_feats.mean(1), att_feats)  # (B, max_len), 0 = eos / pad
+    expected = []
+    for row in seq.tolist():
+        words = []
+        for tok in row:
+            if tok == 0:
+                break
+            words.append(tok + 3)
+        expected.append(words)
+    mask = torch.ones(6, 10, dtype=torch.bool)
+    ours.encode_memory = lambda images, view_mask: (ours.encoder(ours.att_embed(att_feats), mask), mask, None)
+    got = ours.generate(torch.zeros(6, 1, 3, 8, 8), torch.ones(6, 1, dtype=torch.bool), max_len=max_len, beam_size=3,
+                        min_len=0, block_trigrams=False, beam_rule="r2gen")
+    assert got == expected
+    assert any(len(r) < max_len for r in expected) and any(len(r) == max_len for r in expected)

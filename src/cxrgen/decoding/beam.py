@@ -38,6 +38,7 @@ def beam_search(
     block_trigrams: bool = True,
     banned: tuple[int, ...] = (),
     drop_finished: bool = True,
+    rule: str = "cxrgen",
 ) -> list[list[int]]:
     """Best hypothesis per study, as token ids without bos / eos / pad.
 
@@ -46,7 +47,19 @@ def beam_search(
     The bookkeeping stays on the device; one host sync per step asks whether a study is done, and
     with ``drop_finished`` its rows leave every tensor of the batch (tokens, scores, the model's
     state) so later steps decode only the studies still searching.
+
+    ``rule`` (:data:`BEAM_RULES`): ``"cxrgen"`` keeps K alive beams besides the hypotheses that end
+    (the top 2K candidates, as HF / fairseq); ``"r2gen"`` is R2Gen's beam step (Luo's
+    ImageCaptioning.pytorch, ``caption_model.beam_search``): the top K candidates, eos among them
+    ends a hypothesis and leaves its beam empty for the next step, and after ``max_len`` tokens
+    every beam ends (eos not required; the report has at most ``max_len`` tokens, eos included).
     """
+    if rule not in BEAM_RULES:
+        raise ValueError(f"beam rule {rule!r}; valid: {', '.join(BEAM_RULES)}")
+    if rule == "r2gen":
+        return _r2gen_rule(step, state, batch_size, bos=bos, eos=eos, pad=pad, device=device, beam_size=beam_size,
+                           max_len=max_len, min_len=min_len, length_penalty=length_penalty,
+                           block_trigrams=block_trigrams, banned=banned, drop_finished=drop_finished)
     B, K = batch_size, beam_size
     state = expand_state(state, K)
     tokens = torch.full((B * K, 1), bos, dtype=torch.long, device=device)
@@ -99,19 +112,82 @@ def beam_search(
             continue
         if not bool(done.any()):  # the one host sync of the step
             continue
-        gone = done.nonzero().squeeze(1)
-        results.scores[study[gone]] = finished.scores[gone]
-        results.words[study[gone]] = finished.words[gone]
-        results.lengths[study[gone]] = finished.lengths[gone]
-        keep = (~done).nonzero().squeeze(1)
-        if keep.numel() == 0:
+        batch = _drop_done(done, K, study, scores, tokens, state, finished, results)
+        if batch is None:
             return results.best()
-        rows = (keep[:, None] * K + torch.arange(K, device=device)).view(-1)
-        study, scores, finished = study[keep], scores[keep], finished.select(keep)
-        tokens = tokens.index_select(0, rows)
-        state = map_state(state, lambda x: x.index_select(0, rows))  # static entries too: whole studies leave
+        study, scores, tokens, state, finished = batch
 
-    results.scores[study] = finished.scores
-    results.words[study] = finished.words
-    results.lengths[study] = finished.lengths
+    results.store(study, finished)
+    return results.best()
+
+
+BEAM_RULES = ("cxrgen", "r2gen")
+
+
+def _drop_done(done, K, study, scores, tokens, state, finished, results):
+    """Move the studies ``done`` (n,) out of the batch into ``results``; None when none is left."""
+    gone = done.nonzero().squeeze(1)
+    results.store(study[gone], finished.select(gone))
+    keep = (~done).nonzero().squeeze(1)
+    if keep.numel() == 0:
+        return None
+    rows = (keep[:, None] * K + torch.arange(K, device=keep.device)).view(-1)
+    state = map_state(state, lambda x: x.index_select(0, rows))  # static entries too: whole studies leave
+    return study[keep], scores[keep], tokens.index_select(0, rows), state, finished.select(keep)
+
+
+@torch.no_grad()
+def _r2gen_rule(step, state, batch_size, *, bos, eos, pad, device, beam_size, max_len, min_len, length_penalty,
+                block_trigrams, banned, drop_finished) -> list[list[int]]:
+    """R2Gen's beam step (see :func:`beam_search`), batched, with the same bookkeeping.
+
+    R2Gen keeps every ended hypothesis and returns the best; a study is done once its best ended
+    hypothesis is at least the best alive score (log-probabilities only lower a sum; a later tie
+    loses to the earlier hypothesis, as in R2Gen's stable sort), so stopping then changes nothing.
+    """
+    B, K = batch_size, beam_size
+    state = expand_state(state, K)
+    tokens = torch.full((B * K, 1), bos, dtype=torch.long, device=device)
+    scores = torch.zeros(B, K, device=device)
+    scores[:, 1:] = NEG_INF
+    banned_ids = torch.tensor([pad, bos, *banned], dtype=torch.long, device=device)
+    results = FinishedHypotheses(B, K, max_len, pad, device)
+    finished = FinishedHypotheses(B, K, max_len, pad, device)
+    study = torch.arange(B, device=device)
+    for t in range(max_len):
+        log_probs, state = step(tokens, state)
+        lp = log_probs.float().index_fill(1, banned_ids, NEG_INF)
+        n, V = scores.shape[0], lp.shape[1]
+        if t < min_len:
+            lp[:, eos] = NEG_INF
+        if block_trigrams:
+            lp.masked_fill_(blocked_trigram_mask(tokens[:, 1:], V), NEG_INF)
+        top_scores, top_idx = (scores.view(-1, 1) + lp).view(n, K * V).topk(K, dim=1)  # (n, K)
+        beam_idx, tok = top_idx // V, top_idx % V
+        is_eos, last_step = tok == eos, t == max_len - 1
+        ends = torch.isfinite(top_scores) & (is_eos | last_step)
+        n_tokens = t + 1  # words + eos, or the max_len words of a beam ended by the limit
+        norm = torch.where(ends, top_scores / float(n_tokens) ** length_penalty, torch.full_like(top_scores, NEG_INF))
+        prefixes = tokens.view(n, K, -1)[:, :, 1:]
+        if last_step:  # a beam ended by the limit keeps its last word; an eos is not a word
+            finished.add(norm, prefixes, beam_idx, last=torch.where(is_eos, torch.full_like(tok, pad), tok))
+            break
+        finished.add(norm, prefixes, beam_idx)
+        scores = top_scores.masked_fill(is_eos, NEG_INF)  # an ended beam is empty (R2Gen: its sum - 1000)
+        index = (torch.arange(n, device=device)[:, None] * K + beam_idx).view(-1)
+        tokens = torch.cat([tokens.index_select(0, index), tok.view(-1, 1)], 1)
+        state = reorder_state(state, index)
+        bound = scores.max(1).values / float(max_len if length_penalty > 0 else 1) ** length_penalty
+        done = torch.isfinite(finished.scores[:, 0]) & (finished.scores[:, 0] >= bound)
+        if not drop_finished:
+            if bool(done.all()):
+                break
+            continue
+        if not bool(done.any()):
+            continue
+        batch = _drop_done(done, K, study, scores, tokens, state, finished, results)
+        if batch is None:
+            return results.best()
+        study, scores, tokens, state, finished = batch
+    results.store(study, finished)
     return results.best()

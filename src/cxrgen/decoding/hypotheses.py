@@ -22,12 +22,19 @@ class FinishedHypotheses:
         self.words = torch.full((n, beam_size, max(1, max_len)), pad, dtype=torch.long, device=device)
         self.lengths = torch.zeros(n, beam_size, dtype=torch.long, device=device)
 
-    def add(self, cand_scores: torch.Tensor, prefixes: torch.Tensor, beam_idx: torch.Tensor) -> None:
-        """Candidates (n, 2K) with scores (-inf = not ending here), taken from beam ``beam_idx``
-        (n, 2K) whose words are ``prefixes`` (n, K, t) (the prefix without bos)."""
+    def add(self, cand_scores: torch.Tensor, prefixes: torch.Tensor, beam_idx: torch.Tensor,
+            last: torch.Tensor | None = None) -> None:
+        """Candidates (n, C) with scores (-inf = not ending here), taken from beam ``beam_idx``
+        (n, C) whose words are ``prefixes`` (n, K, t) (the prefix without bos); ``last`` (n, C):
+        the token each candidate ends with when it is a word, ``pad`` where it is eos (R2Gen's rule
+        ends every beam at the length limit, with or without eos)."""
         n, K2 = cand_scores.shape
         t = prefixes.shape[2]
-        words = prefixes.gather(1, beam_idx[:, :, None].expand(n, K2, t))  # (n, 2K, t)
+        words = prefixes.gather(1, beam_idx[:, :, None].expand(n, K2, t))  # (n, C, t)
+        lengths = self.lengths.new_full((n, K2), t)
+        if last is not None:
+            words, t = torch.cat([words, last[:, :, None]], 2), t + 1
+            lengths = lengths + (last != self.pad).long()
         if t < self.words.shape[2]:
             words = torch.cat([words, words.new_full((n, K2, self.words.shape[2] - t), self.pad)], 2)
         scores = torch.cat([self.scores, cand_scores], 1)  # (n, 3K)
@@ -35,7 +42,7 @@ class FinishedHypotheses:
         self.scores = scores.gather(1, order)
         all_words = torch.cat([self.words, words], 1)
         self.words = all_words.gather(1, order[:, :, None].expand(-1, -1, all_words.shape[2]))
-        self.lengths = torch.cat([self.lengths, self.lengths.new_full((n, K2), t)], 1).gather(1, order)
+        self.lengths = torch.cat([self.lengths, lengths], 1).gather(1, order)
 
     def worst(self) -> torch.Tensor:
         """(n,) the K-th best score (-inf while fewer than K have finished)."""
@@ -46,6 +53,10 @@ class FinishedHypotheses:
         out.K, out.max_len, out.pad = self.K, self.max_len, self.pad
         out.scores, out.words, out.lengths = self.scores[rows], self.words[rows], self.lengths[rows]
         return out
+
+    def store(self, rows: torch.Tensor, other: FinishedHypotheses) -> None:
+        """Write ``other``'s studies into rows ``rows`` of this one."""
+        self.scores[rows], self.words[rows], self.lengths[rows] = other.scores, other.words, other.lengths
 
     def best(self) -> list[list[int]]:
         """Per study the best hypothesis's words ([] when none finished): the one host transfer."""

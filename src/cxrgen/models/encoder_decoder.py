@@ -192,10 +192,12 @@ class EncoderDecoderGenerator(ReportGenerator):
         block_trigrams: bool = True,
         use_cache: bool = True,
         return_attention: bool = False,
+        beam_rule: str = "cxrgen",
     ):
         """Reports as token ids (no bos / eos / pad), greedy when ``beam_size == 1``.
 
-        ``max_len`` defaults to ``config.max_len`` (R2Gen: 60 for IU X-Ray). With
+        ``max_len`` defaults to ``config.max_len`` (R2Gen: 60 for IU X-Ray). ``beam_rule``: see
+        :func:`cxrgen.decoding.beam.beam_search` (``"r2gen"`` = R2Gen's released beam step). With
         ``return_attention`` returns ``(reports, maps)``: per study a (V, h, w) tensor, the last
         decoder layer's cross-attention over each view's patches averaged over heads and over the
         report's tokens (zeros for masked views).
@@ -221,7 +223,7 @@ class EncoderDecoderGenerator(ReportGenerator):
                 reports = greedy_search(step, state, images.shape[0], **kwargs)
             else:
                 reports = beam_search(step, state, images.shape[0], beam_size=beam_size,
-                                      length_penalty=length_penalty, **kwargs)
+                                      length_penalty=length_penalty, rule=beam_rule, **kwargs)
             if return_attention:
                 return reports, self.attention_maps(images, view_mask, reports)
             return reports

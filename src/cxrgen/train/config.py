@@ -81,6 +81,7 @@ class DecodeConfig:
     min_len: int = 0  # 0 = the model's default (1)
     length_penalty: float = 0.0  # 0 = rank beams by summed log-probability (R2Gen's beam search)
     block_trigrams: bool = True
+    beam_rule: str = "cxrgen"  # "r2gen": R2Gen's beam step (cxrgen.decoding.beam.BEAM_RULES)
 
 
 @dataclass
