@@ -180,6 +180,12 @@ class EncoderDecoderGenerator(ReportGenerator):
         state = {**state, "self_kv": new_kv, "cond": cond_state}
         return self.logit(hidden[:, -1]).log_softmax(-1), state
 
+    def compiled_decode_step(self):
+        """``decode_step`` through ``torch.compile``, made on first use and kept (not in the state dict)."""
+        if self.__dict__.get("_compiled_step") is None:
+            self.__dict__["_compiled_step"] = torch.compile(self.decode_step, dynamic=True)
+        return self.__dict__["_compiled_step"]
+
     @torch.no_grad()
     def generate(
         self,
@@ -193,11 +199,14 @@ class EncoderDecoderGenerator(ReportGenerator):
         use_cache: bool = True,
         return_attention: bool = False,
         beam_rule: str = "cxrgen",
+        compile: bool = False,
     ):
         """Reports as token ids (no bos / eos / pad), greedy when ``beam_size == 1``.
 
         ``max_len`` defaults to ``config.max_len`` (R2Gen: 60 for IU X-Ray). ``beam_rule``: see
-        :func:`cxrgen.decoding.beam.beam_search` (``"r2gen"`` = R2Gen's released beam step). With
+        :func:`cxrgen.decoding.beam.beam_search` (``"r2gen"`` = R2Gen's released beam step).
+        ``compile`` (``decode.compile``): the step runs through ``torch.compile`` (compiled once per
+        model, dynamic in the prefix length and the number of hypotheses). With
         ``return_attention`` returns ``(reports, maps)``: per study a (V, h, w) tensor, the last
         decoder layer's cross-attention over each view's patches averaged over heads and over the
         report's tokens (zeros for masked views).
@@ -216,8 +225,10 @@ class EncoderDecoderGenerator(ReportGenerator):
             kwargs = dict(bos=v.bos_id, eos=v.eos_id, pad=v.pad_id, device=images.device, max_len=max_len,
                           min_len=min_len, block_trigrams=block_trigrams)
 
+            step_fn = self.compiled_decode_step() if compile else self.decode_step
+
             def step(tokens, st):
-                return self.decode_step(tokens, st, use_cache=use_cache)
+                return step_fn(tokens, st, use_cache=use_cache)
 
             if beam_size == 1:
                 reports = greedy_search(step, state, images.shape[0], **kwargs)
