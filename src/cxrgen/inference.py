@@ -222,6 +222,7 @@ class Generator:
         d = self.decode
         kwargs = dict(beam_size=beam_size or int(d.get("beam_size", 3)), max_len=int(d.get("max_len") or 0) or None,
                       block_trigrams=bool(d.get("block_trigrams", True)), beam_rule=str(d.get("beam_rule", "cxrgen")),
+                      compile=bool(d.get("compile", False)),
                       length_penalty=float(d.get("length_penalty", 0.0)))
         if d.get("min_len"):
             kwargs["min_len"] = int(d["min_len"])

@@ -57,11 +57,15 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Attention from already projected queries (callers that fuse projections use this)."""
         k, v = kv
-        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, T, S)
-        if mask is not None:
-            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-        weights = scores.softmax(-1)
-        out = self.dropout(weights) @ v  # (B, h, T, d_k)
+        if need_weights:
+            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, T, S)
+            if mask is not None:
+                scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+            weights = scores.softmax(-1)
+            out = self.dropout(weights) @ v  # (B, h, T, d_k)
+        else:  # the same attention in one call (fused kernels where the device has them)
+            p = self.dropout.p if self.training else 0.0
+            out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p), None
         B, _, T, _ = out.shape
         out = self.out_proj(out.transpose(1, 2).reshape(B, T, -1))  # (B, T, D)
         return out, (weights if need_weights else None)
