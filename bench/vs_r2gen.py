@@ -260,8 +260,8 @@ def run(a) -> dict:
            "env": {"torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
                    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"},
            "train": {}, "beam": {}}
-    variants = [(p, False) for p in a.precisions.split(",") if p] + ([("bf16" if device.type == "cuda" else "fp32", True)]
-                                                                     if a.compile else [])
+    precisions = [p for p in a.precisions.split(",") if p]
+    variants = [(p, False) for p in precisions] + ([(precisions[0], True)] if a.compile else [])
     train_b = to(make_batch(a, a.batch, a.seed), device)
     beam_b = to(make_batch(a, a.beam_batch, a.seed + 1), device)
 
