@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import R2GenConfig
 from cxrgen.models.encoder_decoder import EncoderDecoderGenerator
 from cxrgen.models.layers import R2GEN_NORM_EPS, LayerNorm, MultiHeadAttention, normalize
 from cxrgen.models.registry import register_model
@@ -142,7 +142,7 @@ def fused_mcln_params(cond: torch.Tensor, weights: tuple[torch.Tensor, ...]) -> 
     return MCLNParams(out.view(n2, B, T, D))
 
 
-@register_model("r2gen")
+@register_model("r2gen", R2GenConfig)
 class R2Gen(EncoderDecoderGenerator):
     """R2Gen (Chen et al., EMNLP 2020): Transformer + relational memory + MCLN in the decoder.
 
@@ -151,7 +151,7 @@ class R2Gen(EncoderDecoderGenerator):
     the token embeddings (the released code embeds the tokens twice), Xavier-uniform init.
     """
 
-    def __init__(self, config: ModelConfig, vocab: Vocab, **kwargs):
+    def __init__(self, config: R2GenConfig, vocab: Vocab, **kwargs):
         super().__init__(config, vocab, **kwargs)
         c = config
         self.rm = RelationalMemory(c.rm_num_slots, c.rm_d_model, c.n_heads, d_input=c.d_model, dropout=c.rm_dropout)
