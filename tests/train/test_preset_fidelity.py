@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import CMNConfig, R2GenConfig
 from cxrgen.train.config import load_config
 from cxrgen.train.experiment import model_options
 
@@ -21,12 +21,16 @@ def test_paper_presets_decode_as_r2gen(preset):
 
 @pytest.mark.parametrize("preset", PAPER)
 def test_paper_presets_keep_the_reference_architecture(preset):
-    options = model_options(load_config(preset, []), [])
-    reference = ModelConfig()
-    for key in ("norm_formula", "final_norm", "drop_prob_lm", "rm_dropout", "init"):
+    cfg = load_config(preset, [])
+    options = model_options(cfg, [])
+    reference = {"r2gen": R2GenConfig, "r2gencmn": CMNConfig}[cfg.model.name]()
+    keys = [k for k in ("norm_formula", "final_norm", "drop_prob_lm", "rm_dropout", "init") if hasattr(reference, k)]
+    assert {"norm_formula", "drop_prob_lm"} <= set(keys)
+    for key in keys:
         assert options.get(key, getattr(reference, key)) == getattr(reference, key), key
-    assert (reference.norm_formula, reference.final_norm, reference.drop_prob_lm, reference.rm_dropout) == (
-        "r2gen", "plain", 0.5, 0.1)
+    r2gen = R2GenConfig()
+    assert (r2gen.norm_formula, r2gen.final_norm, r2gen.drop_prob_lm, r2gen.rm_dropout, r2gen.init) == (
+        "r2gen", "plain", 0.5, 0.1, "r2gen")
 
 
 def test_demo_preset_names_its_variants():

@@ -98,34 +98,43 @@ def beam_search(
         order = ((is_eos | ~finite).long() * 2 * K + rank).argsort(dim=1)[:, :K]
         new_beam = beam_idx.gather(1, order)
         scores = top_scores.gather(1, order).masked_fill(is_eos.gather(1, order), NEG_INF)
-        index = (torch.arange(n, device=device)[:, None] * K + new_beam).view(-1)
-        tokens = torch.cat([tokens.index_select(0, index), tok.gather(1, order).view(-1, 1)], 1)
-        state = reorder_state(state, index)
+        tokens, state = _advance(tokens, state, new_beam, tok.gather(1, order))
 
         # a study is done once K hypotheses finished and no alive one can beat the worst of them
         longest = max_len + 1 if length_penalty > 0 else t + 2
         bound = scores.max(1).values / float(longest) ** length_penalty  # -inf stays -inf
         done = torch.isfinite(finished.worst()) & (bound <= finished.worst())
-        if t == max_len or not drop_finished:
-            if t == max_len or bool(done.all()):
-                break
-            continue
-        if not bool(done.any()):  # the one host sync of the step
-            continue
-        batch = _drop_done(done, K, study, scores, tokens, state, finished, results)
-        if batch is None:
+        if t == max_len:
+            break
+        batch = _settle(done, drop_finished, K, (study, scores, tokens, state, finished), results)
+        if batch is None:  # every study is done
             return results.best()
         study, scores, tokens, state, finished = batch
 
-    results.store(study, finished)
-    return results.best()
+    return results.store(study, finished).best()
 
 
 BEAM_RULES = ("cxrgen", "r2gen")
 
 
-def _drop_done(done, K, study, scores, tokens, state, finished, results):
-    """Move the studies ``done`` (n,) out of the batch into ``results``; None when none is left."""
+def _advance(tokens, state, beam, new_tokens):
+    """The prefixes and model state of beams ``beam`` (n, K) of each study, extended by ``new_tokens`` (n, K)."""
+    n, K = beam.shape
+    index = (torch.arange(n, device=beam.device)[:, None] * K + beam).view(-1)
+    return torch.cat([tokens.index_select(0, index), new_tokens.reshape(-1, 1)], 1), reorder_state(state, index)
+
+
+def _settle(done, drop_finished, K, batch, results):
+    """After a step: the batch without the studies ``done`` (moved into ``results`` with
+    ``drop_finished``), or None when every study is done (all in ``results``). The step's one host sync."""
+    study, scores, tokens, state, finished = batch
+    if not drop_finished:
+        if bool(done.all()):
+            results.store(study, finished)
+            return None
+        return batch
+    if not bool(done.any()):
+        return batch
     gone = done.nonzero().squeeze(1)
     results.store(study[gone], finished.select(gone))
     keep = (~done).nonzero().squeeze(1)
@@ -174,20 +183,11 @@ def _r2gen_rule(step, state, batch_size, *, bos, eos, pad, device, beam_size, ma
             break
         finished.add(norm, prefixes, beam_idx)
         scores = top_scores.masked_fill(is_eos, NEG_INF)  # an ended beam is empty (R2Gen: its sum - 1000)
-        index = (torch.arange(n, device=device)[:, None] * K + beam_idx).view(-1)
-        tokens = torch.cat([tokens.index_select(0, index), tok.view(-1, 1)], 1)
-        state = reorder_state(state, index)
+        tokens, state = _advance(tokens, state, beam_idx, tok)
         bound = scores.max(1).values / float(max_len if length_penalty > 0 else 1) ** length_penalty
         done = torch.isfinite(finished.scores[:, 0]) & (finished.scores[:, 0] >= bound)
-        if not drop_finished:
-            if bool(done.all()):
-                break
-            continue
-        if not bool(done.any()):
-            continue
-        batch = _drop_done(done, K, study, scores, tokens, state, finished, results)
-        if batch is None:
+        batch = _settle(done, drop_finished, K, (study, scores, tokens, state, finished), results)
+        if batch is None:  # every study is done
             return results.best()
         study, scores, tokens, state, finished = batch
-    results.store(study, finished)
-    return results.best()
+    return results.store(study, finished).best()

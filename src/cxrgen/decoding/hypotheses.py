@@ -54,9 +54,10 @@ class FinishedHypotheses:
         out.scores, out.words, out.lengths = self.scores[rows], self.words[rows], self.lengths[rows]
         return out
 
-    def store(self, rows: torch.Tensor, other: FinishedHypotheses) -> None:
-        """Write ``other``'s studies into rows ``rows`` of this one."""
+    def store(self, rows: torch.Tensor, other: FinishedHypotheses) -> FinishedHypotheses:
+        """Write ``other``'s studies into rows ``rows`` of this one; returns this one."""
         self.scores[rows], self.words[rows], self.lengths[rows] = other.scores, other.words, other.lengths
+        return self
 
     def best(self) -> list[list[int]]:
         """Per study the best hypothesis's words ([] when none finished): the one host transfer."""
