@@ -37,11 +37,12 @@ def test_cached_beam_equals_recomputed_beam(name, inputs):
     torch.manual_seed(5)
     # float64 so that the two computation orders cannot flip a near-tie between hypotheses
     model = create_model(name, tiny_config(name), Vocab(WORDS)).double().eval()
-    for beam, trigrams in ((3, True), (3, False), (1, False), (4, True)):
-        kw = dict(max_len=12, beam_size=beam, block_trigrams=trigrams)
+    for beam, trigrams, rule in ((3, True, "cxrgen"), (3, False, "cxrgen"), (1, False, "cxrgen"), (4, True, "cxrgen"),
+                                 (3, False, "r2gen")):
+        kw = dict(max_len=12, beam_size=beam, block_trigrams=trigrams, beam_rule=rule)
         cached = model.generate(images, view_mask, use_cache=True, **kw)
         recomputed = model.generate(images, view_mask, use_cache=False, **kw)
-        assert cached == recomputed, (beam, trigrams)
+        assert cached == recomputed, (beam, trigrams, rule)
         assert all(1 <= len(r) <= 12 for r in cached)
 
 

@@ -24,7 +24,7 @@ def test_r2gen_overfits_eight_studies():
     tokens = torch.zeros(8, T, dtype=torch.long)
     for i, r in enumerate(reports):
         tokens[i, : len(r) + 2] = torch.tensor([vocab.bos_id, *r, vocab.eos_id])
-    model = create_model(name, tiny_config(name, dropout=0.0), vocab)
+    model = create_model(name, tiny_config(name, dropout=0.0, drop_prob_lm=0.0, rm_dropout=0.0), vocab)
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
     model.train()
     for _ in range(80):

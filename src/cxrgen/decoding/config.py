@@ -21,11 +21,14 @@ class DecodeConfig:
     min_len: int = 0  # 0 = the model's default (1)
     length_penalty: float = 0.0  # 0 = rank beams by summed log-probability (R2Gen's beam search)
     block_trigrams: bool = True
+    beam_rule: str = "cxrgen"  # "r2gen": R2Gen's released beam step (cxrgen.decoding.beam.BEAM_RULES)
+    compile: bool = False  # torch.compile the cached decoding step (generate(compile=True))
 
     def generate_kwargs(self, beam_size: int | None = None) -> dict:
         """Keyword arguments of ``model.generate``; ``beam_size`` (when given) overrides the config's."""
         kwargs = dict(beam_size=beam_size or self.beam_size, max_len=self.max_len or None,
-                      block_trigrams=self.block_trigrams, length_penalty=self.length_penalty)
+                      block_trigrams=self.block_trigrams, length_penalty=self.length_penalty,
+                      beam_rule=self.beam_rule, compile=self.compile)
         if self.min_len:
             kwargs["min_len"] = self.min_len
         return kwargs

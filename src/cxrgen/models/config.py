@@ -36,6 +36,7 @@ class EncoderConfig:
     image_size: int = 224  # R2Gen: resize 256, random crop 224
     width: int = 64  # base channel width (torchvision: 64); smaller only for tests and the CPU demo
     freeze: bool = False  # keep the backbone's weights fixed (train only the decoder)
+    channels_last: bool = True  # NHWC convolutions: same function, faster kernels (cuDNN, oneDNN), notably in bf16
 
 
 @dataclass
@@ -67,6 +68,18 @@ def _check_heads(config, *dims: str) -> None:
         raise ConfigError(f"dropout must be in [0, 1), got {config.dropout}")
 
 
+def _in_range(config, names: tuple[str, ...]) -> None:
+    for name in names:
+        if not 0.0 <= getattr(config, name) < 1.0:
+            raise ConfigError(f"{name} must be in [0, 1), got {getattr(config, name)}")
+
+
+def _one_of(config, **valid: tuple[str, ...]) -> None:
+    for name, options in valid.items():
+        if getattr(config, name) not in options:
+            raise ConfigError(f"{name}: unknown {getattr(config, name)!r}; valid: {', '.join(options)}")
+
+
 @dataclass
 class TransformerConfig:
     """The encoder-decoder every captioning model shares; alone, the ``transformer`` baseline
@@ -79,10 +92,17 @@ class TransformerConfig:
     d_ff: int = 512
     dropout: float = 0.1
     max_len: int = 60
+    # Fidelity to the released R2Gen / R2GenCMN code (cuhksz-nlp/R2Gen modules/encoder_decoder.py,
+    # att_model.py): the defaults are the reference, the alternatives our named variants (README,
+    # "Fidelity to R2Gen, and the options that deviate from the papers")
+    norm_formula: str = "r2gen"  # every norm: "r2gen" = gamma (x - mean) / (unbiased std + 1e-6) + beta; "layer_norm" = F.layer_norm
+    drop_prob_lm: float = 0.5  # dropout after the visual embedding att_embed (R2Gen's --drop_prob_lm)
 
     def __post_init__(self):
         _check_heads(self, "d_model")
         _at_least_one(self, ("d_model", "n_layers", "n_heads", "d_ff", "max_len"))
+        _in_range(self, ("drop_prob_lm",))
+        _one_of(self, norm_formula=("r2gen", "layer_norm"))
 
 
 @dataclass
@@ -91,11 +111,17 @@ class R2GenConfig(TransformerConfig):
 
     rm_num_slots: int = 3
     rm_d_model: int = 512
+    final_norm: str = "plain"  # the decoder's last norm: "plain" (R2Gen) or "mcln" (memory-conditioned, +2.1 M params)
+    rm_dropout: float = 0.1  # attention dropout inside the relational memory (R2Gen's MultiHeadedAttention default)
+    init: str = "r2gen"  # "r2gen": Xavier-uniform on the Transformer's matrices, MCLN biases 0.1; "torch": torch defaults
+    fused_norm: bool = True  # all MCLN scales / shifts of a step in two batched products (same numbers, faster)
 
     def __post_init__(self):
         super().__post_init__()
         _check_heads(self, "rm_d_model")
         _at_least_one(self, ("rm_num_slots",))
+        _in_range(self, ("rm_dropout",))
+        _one_of(self, final_norm=("plain", "mcln"), init=("r2gen", "torch"))
 
 
 @dataclass

@@ -44,22 +44,42 @@ class EncoderDecoderGenerator(ReportGenerator):
         super().__init__(config, vocab)
         c = config
         self.visual = create_encoder(c.encoder)
-        # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout)
-        self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.dropout))
+        # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout drop_prob_lm)
+        self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.drop_prob_lm))
         self.prompt_encoder = prompt_encoder
-        self.encoder = TransformerEncoder(c.d_model, c.n_layers, c.n_heads, c.d_ff, c.dropout)
+        self.encoder = TransformerEncoder(c.d_model, c.n_layers, c.n_heads, c.d_ff, c.dropout, c.norm_formula)
         self.tgt_embed = TokenEmbedding(len(vocab), c.d_model, c.dropout, max_positions=max(c.max_len + 2, 512))
         self.decoder_layers = nn.ModuleList(
             DecoderLayer(c.d_model, c.n_heads, c.d_ff, c.dropout, self.make_norm) for _ in range(c.n_layers)
         )
-        self.decoder_norm = self.make_norm()
+        self.decoder_norm = self.make_final_norm()
         self.logit = nn.Linear(c.d_model, len(vocab))
         self.aux_head = ClassificationHead(c.d_model, num_labels, c.dropout) if num_labels > 0 else None
         self.has_aux_head = self.aux_head is not None
 
     # ---- hooks ------------------------------------------------------------------------
     def make_norm(self) -> nn.Module:
-        return LayerNorm(self.config.d_model)
+        return LayerNorm(self.config.d_model, self.config.norm_formula)
+
+    def make_final_norm(self) -> nn.Module:
+        """The norm after the last decoder layer (R2Gen: plain, like the Annotated Transformer's)."""
+        return self.make_norm()
+
+    def condition_input(self, inputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """What ``condition`` reads for the tokens ``inputs``; ``x`` is the decoder's own input."""
+        return x
+
+    def transformer_modules(self) -> list[nn.Module]:
+        """The parts R2Gen's ``make_model`` initialises Xavier-uniform (not att_embed, logit, visual)."""
+        return [self.encoder, self.decoder_layers, self.decoder_norm, self.tgt_embed]
+
+    def init_r2gen(self) -> None:
+        """R2Gen's initialisation (``EncoderDecoder.make_model``): Xavier-uniform on every matrix of
+        the Transformer; subclasses call it last, once their own modules exist."""
+        for module in self.transformer_modules():
+            for p in module.parameters():
+                if p.dim() > 1:
+                    nn.init.xavier_uniform_(p)
 
     def init_condition(self, batch: int, device: torch.device, dtype: torch.dtype) -> Any:
         """Recurrent condition state before the first token (R2Gen: the initial memory M_0)."""
@@ -108,7 +128,7 @@ class EncoderDecoderGenerator(ReportGenerator):
         """Decoder over a whole prefix (teacher forcing); returns hidden (B, T, D) and the last
         layer's cross-attention (B, heads, T, P') when asked."""
         x = self.fuse_text(self.tgt_embed(inputs))  # (B, T, D)
-        cond, _ = self.condition(x, self.init_condition(x.shape[0], x.device, x.dtype))
+        cond, _ = self.condition(self.condition_input(inputs, x), self.init_condition(x.shape[0], x.device, x.dtype))
         self_mask = causal_mask(x.shape[1], x.device)
         mem_mask = mask[:, None, None, :]
         weights = None
@@ -158,6 +178,12 @@ class EncoderDecoderGenerator(ReportGenerator):
         state = {**state, "self_kv": new_kv, "cond": cond_state}
         return self.logit(hidden[:, -1]).log_softmax(-1), state
 
+    def compiled_decode_step(self):
+        """``decode_step`` through ``torch.compile``, made on first use and kept (not in the state dict)."""
+        if self.__dict__.get("_compiled_step") is None:
+            self.__dict__["_compiled_step"] = torch.compile(self.decode_step, dynamic=True)
+        return self.__dict__["_compiled_step"]
+
     @torch.no_grad()
     def generate(
         self,
@@ -170,10 +196,15 @@ class EncoderDecoderGenerator(ReportGenerator):
         block_trigrams: bool = True,
         use_cache: bool = True,
         return_attention: bool = False,
+        beam_rule: str = "cxrgen",
+        compile: bool = False,
     ):
         """Reports as token ids (no bos / eos / pad), greedy when ``beam_size == 1``.
 
-        ``max_len`` defaults to ``config.max_len`` (R2Gen: 60 for IU X-Ray). With
+        ``max_len`` defaults to ``config.max_len`` (R2Gen: 60 for IU X-Ray). ``beam_rule``: see
+        :func:`cxrgen.decoding.beam.beam_search` (``"r2gen"`` = R2Gen's released beam step).
+        ``compile`` (``decode.compile``): the step runs through ``torch.compile`` (compiled once per
+        model, dynamic in the prefix length and the number of hypotheses). With
         ``return_attention`` returns ``(reports, maps)``: per study a (V, h, w) tensor, the last
         decoder layer's cross-attention over each view's patches averaged over heads and over the
         report's tokens (zeros for masked views).
@@ -192,14 +223,16 @@ class EncoderDecoderGenerator(ReportGenerator):
             kwargs = dict(bos=v.bos_id, eos=v.eos_id, pad=v.pad_id, device=images.device, max_len=max_len,
                           min_len=min_len, block_trigrams=block_trigrams)
 
+            step_fn = self.compiled_decode_step() if compile else self.decode_step
+
             def step(tokens, st):
-                return self.decode_step(tokens, st, use_cache=use_cache)
+                return step_fn(tokens, st, use_cache=use_cache)
 
             if beam_size == 1:
                 reports = greedy_search(step, state, images.shape[0], **kwargs)
             else:
                 reports = beam_search(step, state, images.shape[0], beam_size=beam_size,
-                                      length_penalty=length_penalty, **kwargs)
+                                      length_penalty=length_penalty, rule=beam_rule, **kwargs)
             if return_attention:
                 return reports, self.attention_maps(images, view_mask, reports)
             return reports

@@ -57,11 +57,15 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Attention from already projected queries (callers that fuse projections use this)."""
         k, v = kv
-        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, T, S)
-        if mask is not None:
-            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
-        weights = scores.softmax(-1)
-        out = self.dropout(weights) @ v  # (B, h, T, d_k)
+        if need_weights:
+            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, T, S)
+            if mask is not None:
+                scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+            weights = scores.softmax(-1)
+            out = self.dropout(weights) @ v  # (B, h, T, d_k)
+        else:  # the same attention in one call (fused kernels where the device has them)
+            p = self.dropout.p if self.training else 0.0
+            out, weights = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p), None
         B, _, T, _ = out.shape
         out = self.out_proj(out.transpose(1, 2).reshape(B, T, -1))  # (B, T, D)
         return out, (weights if need_weights else None)
@@ -78,11 +82,41 @@ class FeedForward(nn.Module):
         return self.w_2(self.dropout(F.relu(self.w_1(x))))
 
 
+NORM_FORMULAS = ("r2gen", "layer_norm")
+R2GEN_NORM_EPS = 1e-6  # R2Gen's LayerNorm and ConditionalLayerNorm (modules/encoder_decoder.py, eps=1e-6)
+
+
+def normalize(x: torch.Tensor, formula: str, eps: float) -> torch.Tensor:
+    """``(x - mean) / spread`` over the last dim, without scale and shift.
+
+    ``"r2gen"``: the Annotated Transformer's norm that R2Gen and R2GenCMN use everywhere,
+    ``(x - mean) / (std + eps)`` with the *unbiased* std and eps outside the root; one
+    ``std_mean`` call. ``"layer_norm"``: torch's ``F.layer_norm`` (biased variance, eps inside the
+    root; one fused kernel). They differ by a factor sqrt((D-1)/D) plus the eps placement.
+    """
+    if formula == "layer_norm":
+        return F.layer_norm(x, x.shape[-1:], eps=eps)
+    std, mean = torch.std_mean(x, -1, keepdim=True)
+    return (x - mean) / (std + eps)
+
+
 class LayerNorm(nn.LayerNorm):
-    """Plain layer norm with the (ignored) condition argument of the decoder's norm interface."""
+    """Layer norm with the (ignored) condition argument of the decoder's norm interface.
+
+    ``formula`` (``NORM_FORMULAS``): R2Gen's unbiased-std norm or torch's layer norm; the
+    parameters (``weight`` = R2Gen's gamma, ``bias`` = beta) are the same for both.
+    """
+
+    def __init__(self, d_model: int, formula: str = "layer_norm", eps: float | None = None):
+        if formula not in NORM_FORMULAS:
+            raise ValueError(f"norm formula {formula!r}; valid: {', '.join(NORM_FORMULAS)}")
+        super().__init__(d_model, eps=R2GEN_NORM_EPS if eps is None and formula == "r2gen" else (eps or 1e-5))
+        self.formula = formula
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        return super().forward(x)
+        if self.formula == "layer_norm":
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return normalize(x, self.formula, self.eps) * self.weight + self.bias
 
 
 def sinusoid_table(max_len: int, d_model: int) -> torch.Tensor:
@@ -116,11 +150,11 @@ class TokenEmbedding(nn.Module):
 class EncoderLayer(nn.Module):
     """Self-attention + feed-forward over the visual tokens, pre-norm."""
 
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float):
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float, norm_formula: str = "layer_norm"):
         super().__init__()
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout)
         self.ffn = FeedForward(d_model, d_ff, dropout)
-        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.norm1, self.norm2 = LayerNorm(d_model, norm_formula), LayerNorm(d_model, norm_formula)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -130,10 +164,11 @@ class EncoderLayer(nn.Module):
 
 
 class TransformerEncoder(nn.Module):
-    def __init__(self, d_model: int, n_layers: int, n_heads: int, d_ff: int, dropout: float):
+    def __init__(self, d_model: int, n_layers: int, n_heads: int, d_ff: int, dropout: float,
+                 norm_formula: str = "layer_norm"):
         super().__init__()
-        self.layers = nn.ModuleList(EncoderLayer(d_model, n_heads, d_ff, dropout) for _ in range(n_layers))
-        self.norm = nn.LayerNorm(d_model)
+        self.layers = nn.ModuleList(EncoderLayer(d_model, n_heads, d_ff, dropout, norm_formula) for _ in range(n_layers))
+        self.norm = LayerNorm(d_model, norm_formula)
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
         """``x`` (B, P, D), ``key_mask`` (B, P) bool True = real token; returns (B, P, D)."""

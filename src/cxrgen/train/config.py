@@ -110,6 +110,7 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int = 0  # CPU threads for torch; 0 = torch's default. 1 is fastest for small models on a
     # busy machine: OpenMP threads that wait for a shared core cost more than they give
+    compile: bool = False  # torch.compile the model in place (state_dict keys unchanged); pays off on GPUs
 
 
 @dataclass

@@ -134,6 +134,8 @@ class Trainer:
             raise ConfigError(f"model {config.model.name!r} trains with train.task={model_task!r}, but the config "
                               f"says train.task={config.train.task!r}; set train.task={model_task}")
         self.model = model.to(self.device)
+        if config.train.compile:  # in place: checkpoints keep the plain state_dict keys
+            self.model.compile()
         self.ddp_model = D.wrap_model(self.model, self.dist, self.device)
         t = config.train
         self.sampler = D.ResumableDistributedSampler(

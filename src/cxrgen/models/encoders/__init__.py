@@ -21,7 +21,7 @@ def create_encoder(config: EncoderConfig) -> MultiViewEncoder:
     backbone = create_backbone(config.name, width=config.width, image_size=config.image_size)
     if config.weights:
         load_encoder_weights(backbone, config.weights, prefix=config.weights_prefix)
-    return MultiViewEncoder(backbone, freeze=config.freeze)
+    return MultiViewEncoder(backbone, freeze=config.freeze, channels_last=config.channels_last)
 
 
 __all__ = [

@@ -47,16 +47,22 @@ def check_views(images: torch.Tensor, view_mask: torch.Tensor) -> None:
             f"view_mask must be a bool tensor of shape {tuple(images.shape[:2])} (True = real image); "
             f"got {view_mask.dtype} {tuple(view_mask.shape)}"
         )
-    empty = (~view_mask.any(dim=1)).nonzero().flatten().tolist()
-    if empty:
+    # one host sync for both questions (was: nonzero().tolist() here, boolean indexing in forward)
+    if not bool(view_mask.any(dim=1).all()):
+        empty = (~view_mask.any(dim=1)).nonzero().flatten().tolist()
         raise InputError(f"studies at batch positions {empty} have no image (every view masked out)")
 
 
 class MultiViewEncoder(nn.Module):
     """One backbone over the real views of each study; patch features concatenated per study."""
 
-    def __init__(self, backbone: nn.Module, freeze: bool = False):
+    def __init__(self, backbone: nn.Module, freeze: bool = False, channels_last: bool = False):
         super().__init__()
+        # channels_last: NHWC convolutions (cuDNN / oneDNN run them without layout transposes,
+        # notably under bf16); the same function, only the memory layout of weights and inputs
+        self.channels_last = channels_last
+        if channels_last:
+            backbone = backbone.to(memory_format=torch.channels_last)
         self.backbone = backbone
         self.out_dim: int = backbone.out_dim
         self.freeze = freeze
@@ -73,16 +79,34 @@ class MultiViewEncoder(nn.Module):
     def forward(self, images: torch.Tensor, view_mask: torch.Tensor) -> EncodedImages:
         check_views(images, view_mask)
         B, V = view_mask.shape
-        feats = self.backbone(images[view_mask])  # (N_real, C, h, w): only real views are computed
-        N, C, h, w = feats.shape
-        feats = feats.flatten(2).transpose(1, 2)  # (N_real, h*w, C)
-        per_view = feats.new_zeros(B, V, h * w, C)
-        per_view[view_mask] = feats
-        patches = per_view.reshape(B, V * h * w, C)  # (B, P, C), P = V*h*w
-        patch_mask = view_mask.unsqueeze(-1).expand(B, V, h * w).reshape(B, V * h * w)
+        patches, (h, w) = self.patch_features(images, view_mask)  # (B, V, h*w, C)
+        hw, C = patches.shape[2:]
+        patches = patches.reshape(B, V * hw, C)  # (B, P, C), P = V*h*w
+        patch_mask = view_mask.unsqueeze(-1).expand(B, V, hw).reshape(B, V * hw)
         weights = patch_mask.to(patches.dtype).unsqueeze(-1)
         pooled = (patches * weights).sum(1) / weights.sum(1)  # (B, C): mean of real patches
         return EncodedImages(patches, patch_mask, pooled, (V, h, w))
+
+    def patch_features(self, images: torch.Tensor, view_mask: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
+        """(B, V, h*w, C), zeros for masked views, and the feature grid (h, w).
+
+        Where every view is real (IU X-Ray's pairs), the views are a reshape of the batch: no
+        boolean indexing, hence no further host synchronisation; otherwise only real views are
+        computed (a masked view must not reach the backbone, not even its BatchNorm statistics).
+        """
+        B, V = view_mask.shape
+        all_real = bool(view_mask.all())  # the one sync: it decides the shapes below
+        flat = images.flatten(0, 1) if all_real else images[view_mask]  # (N, 3, H, W)
+        if self.channels_last:
+            flat = flat.contiguous(memory_format=torch.channels_last)
+        feats = self.backbone(flat)  # (N, C, h, w)
+        N, C, h, w = feats.shape
+        feats = feats.flatten(2).transpose(1, 2)  # (N, h*w, C)
+        if all_real:
+            return feats.reshape(B, V, h * w, C), (h, w)
+        per_view = feats.new_zeros(B, V, h * w, C)
+        per_view[view_mask] = feats
+        return per_view, (h, w)
 
 
 def create_backbone(name: str, width: int = 64, image_size: int = 224) -> nn.Module:
