@@ -4,7 +4,7 @@
 2. train the ``demo`` preset (R2Gen, small encoder, small images), best epoch on validation CE-F1;
 3. fit the retrieval baseline (nearest training report by image embedding): its image encoder
    starts from the same warmed-up weights as R2Gen's and is trained with the image-report
-   contrastive loss for BASELINE_EPOCHS epochs;
+   contrastive loss (preset ``demo_retrieval``);
 4. evaluate both on the test phantoms (never seen in training or model selection) with every NLG
    metric and clinical efficacy against the phantoms' true labels; also the demo model with the
    test images shuffled across studies: a model that reads the image falls to chance there;
@@ -21,10 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxrgen.errors import ConfigError
-
-#: contrastive epochs of the retrieval baseline's encoder (its loss plateaus after ~3 on the phantoms)
-BASELINE_EPOCHS = 4
-
 
 @dataclass
 class DemoResult:
@@ -56,7 +52,7 @@ def make_phantoms(root: Path, studies: int, size: int, seed: int, workers: int =
 
 def run_demo(out: str | Path = "runs/demo", studies: int = 2000, size: int = 96, epochs: int | None = None,
              baseline_epochs: int | None = None, seed: int = 0, overrides: list[str] | None = None,
-             examples: int = 4, workers: int = 2) -> DemoResult:
+             examples: int = 4, workers: int = 2, overwrite: bool = False) -> DemoResult:
     from cxrgen.evaluation import evaluate_checkpoint, format_table, load_split, shuffled_images
     from cxrgen.inference import load
     from cxrgen.report_html import write_page
@@ -77,21 +73,19 @@ def run_demo(out: str | Path = "runs/demo", studies: int = 2000, size: int = 96,
     config = load_config("demo", base + [f"train.out={out / 'r2gen'}"])
     _log(f"[2/5] training R2Gen (demo preset: {config.train.epochs} epochs, {config.data.crop} px) ...")
     t = time.perf_counter()
-    run(config)
+    run(config, overwrite=overwrite)
     times["train_r2gen"] = time.perf_counter() - t
 
-    b_epochs = baseline_epochs or BASELINE_EPOCHS
     # the baseline starts from the very encoder R2Gen was warmed up to, so the comparison is of
     # what each method does with the same image features (and the warm start runs once)
     warm = out / "r2gen" / WARM_ENCODER_FILE
-    retrieval = load_config("demo", base + [f"train.out={out / 'retrieval'}", "model.name=retrieval",
-                                            "pretrain.steps=0", f"model.encoder_weights={warm}",
-                                            "train.task=contrastive", f"train.epochs={b_epochs}",
-                                            "model.options={encoder: {name: resnet18, width: 16}, embed_dim: 64, "
-                                            "d_model: 128, text_layers: 1, n_heads: 4, d_ff: 256}"])
+    extra = [f"train.epochs={baseline_epochs}"] if baseline_epochs else []
+    retrieval = load_config("demo_retrieval", base + extra + [f"train.out={out / 'retrieval'}",
+                                                              f"model.encoder_weights={warm}"])
+    b_epochs = retrieval.train.epochs
     _log(f"[3/5] fitting the retrieval baseline ({b_epochs} epochs of image-report contrastive training) ...")
     t = time.perf_counter()
-    run(retrieval)
+    run(retrieval, overwrite=overwrite)
     times["train_retrieval"] = time.perf_counter() - t
 
     _log("[4/5] evaluating on the held-out test phantoms ...")
