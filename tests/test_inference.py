@@ -57,7 +57,7 @@ def test_bad_inputs_have_clear_errors(trained, tmp_path):
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     with pytest.raises(InputError, match="cannot decode image"):
         gen.generate([bad])
-    with pytest.raises(InputError, match="at most 1 views"):
+    with pytest.raises(InputError, match="at most 1 view per study"):
         gen.generate([root / "images" / "s1.png"] * 2)
     with pytest.raises(InputError, match="does not exist"):
         cxrgen.load(tmp_path / "missing.pt")

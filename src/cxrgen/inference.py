@@ -23,7 +23,9 @@ import torch
 
 from cxrgen.data.image_io import load_image, load_image_bytes
 from cxrgen.data.transforms import build_transform
+from cxrgen.device import parse_device
 from cxrgen.errors import InputError
+from cxrgen.models.state import load_weights
 
 CHECKPOINT_FORMAT = "cxrgen-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -38,21 +40,32 @@ _BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 # --------------------------------------------------------------------------- checkpoints
 
 
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of an exception's text on one line, terminal colour codes removed, cut at a word."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).split())
+    m = re.match(r"(.+?[.!?])(\s|$)", text)
+    text = m.group(1) if m else text
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
 def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read a cxrgen checkpoint (``torch.load(weights_only=True)``: it cannot run code).
 
     Anything else is an :class:`InputError` that says what the file is and what to give instead.
     """
     path = Path(path)
+    if path.is_dir():
+        inside = [p.name for p in (path / "best.pt", path / "last.pt") if p.is_file()]
+        hint = f"; it holds {' and '.join(inside)}: give {path / inside[0]}" if inside else ""
+        raise InputError(f"checkpoint {path} is a folder, not a checkpoint file{hint}")
     if not path.is_file():
         raise InputError(f"checkpoint {path} does not exist (give the best.pt / last.pt written by `cxrgen train`)")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for a file that is not a checkpoint
-        first_line = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         raise InputError(
             f"{path} is not a readable cxrgen checkpoint (torch cannot load it as a weights-only file: "
-            f"{type(exc).__name__}: {first_line}); give a best.pt / last.pt written by `cxrgen train`"
+            f"{type(exc).__name__}: {first_sentence(str(exc))}); give a best.pt / last.pt written by `cxrgen train`"
         ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise InputError(
@@ -67,7 +80,7 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return ckpt
 
 
-def build_model(ckpt: dict[str, Any]):
+def build_model(ckpt: dict[str, Any], where: str = "the checkpoint"):
     """The model and vocabulary a checkpoint describes, weights loaded, in eval mode."""
     from cxrgen.models import create_model
     from cxrgen.models.config import ModelConfig, from_dict
@@ -83,7 +96,7 @@ def build_model(ckpt: dict[str, Any]):
     if config.prompt is not None:
         config.prompt.encoder.weights = None
     model = create_model(ckpt["model_name"], config, vocab)
-    model.load_state_dict(ckpt["model"])
+    load_weights(model, ckpt["model"], where)
     model.eval()
     return model, vocab
 
@@ -183,7 +196,7 @@ class Generator:
     def __init__(self, model, vocab, *, preprocessing: dict | None = None, lang: str | None = None,
                  decode: dict | None = None, label_names: Sequence[str] = (), device: str | torch.device = "cpu",
                  checkpoint: dict | None = None):
-        self.device = torch.device(device)
+        self.device = parse_device(device)
         self.model, self.vocab = model.to(self.device), vocab
         self.checkpoint = checkpoint or {}
         pre = preprocessing or {}
@@ -199,7 +212,7 @@ class Generator:
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> "Generator":
         ckpt = read_checkpoint(path, map_location="cpu")
-        model, vocab = build_model(ckpt)
+        model, vocab = build_model(ckpt, str(path))
         return cls(model, vocab, preprocessing=ckpt.get("preprocessing"),
                    lang=(ckpt.get("text") or {}).get("language"), decode=(ckpt.get("config") or {}).get("decode"),
                    label_names=ckpt.get("label_names") or [], device=device, checkpoint=ckpt)
@@ -211,8 +224,10 @@ class Generator:
         if not images:
             raise InputError("no image given: a study needs at least one image")
         if len(images) > self.max_views:
-            raise InputError(f"{len(images)} images given; this model reads at most {self.max_views} views per "
-                             "study (frontal first)")
+            views = f"{self.max_views} view" + ("s" if self.max_views != 1 else "")
+            hint = ": give the frontal image only" if self.max_views == 1 else ""
+            raise InputError(f"{len(images)} images given; this model reads at most {views} per study "
+                             f"(frontal first){hint}")
         arrays = [image_array(im, name=f"image {i + 1}") for i, im in enumerate(images)]
         x = torch.stack([self.transform(a) for a in arrays])  # (V, 3, H, W)
         return x.unsqueeze(0).to(self.device), torch.ones(1, len(arrays), dtype=torch.bool, device=self.device)

@@ -9,6 +9,7 @@ import json
 import os
 from collections import Counter
 
+from cxrgen.commands.argtypes import count, positive_int
 from cxrgen.data.registry import dataset_options, list_datasets, load_dataset
 from cxrgen.errors import ConfigError
 
@@ -62,8 +63,8 @@ def print_skipped(ds) -> None:
 def add_parser(dsub) -> None:
     p = dsub.add_parser("check", help="verify that every image of a dataset exists and decodes")
     add_dataset_arguments(p)
-    p.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="decoding threads")
-    p.add_argument("--max-list", type=int, default=50, help="list at most this many bad images (0: all)")
+    p.add_argument("--workers", type=positive_int, default=min(4, os.cpu_count() or 1), help="decoding threads")
+    p.add_argument("--max-list", type=count, default=50, help="list at most this many bad images (0: all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from cxrgen.commands.data_check import add_dataset_arguments, load_from_args, print_skipped
-from cxrgen.data.study import LANGUAGES
+from cxrgen.data.study import LANGUAGES, REPORT_SECTIONS
 
 
 def add_parser(dsub) -> None:
@@ -15,8 +15,8 @@ def add_parser(dsub) -> None:
     p.add_argument("--lang", choices=LANGUAGES,
                    help="language of the keyword lexicon and tokeniser (default: the dataset's main "
                         "language); also the phantom loader's language")
-    p.add_argument("--section", default="findings",
-                   help="report section measured: findings, impression, findings+impression, ...")
+    p.add_argument("--section", default="findings", choices=REPORT_SECTIONS, metavar="SECTION",
+                   help="report section measured: " + ", ".join(REPORT_SECTIONS))
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=run)
 

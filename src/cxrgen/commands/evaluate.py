@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cxrgen.commands.argtypes import count, positive_int
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="score a checkpoint on a split: NLG metrics + clinical efficacy")
@@ -18,9 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--dataset", help="dataset name (default: the one the checkpoint was trained on)")
     p.add_argument("--root", help="dataset folder (default: the checkpoint's)")
     p.add_argument("--out", help="output folder (default: <checkpoint folder>/eval_<split>)")
-    p.add_argument("--beam-size", type=int, help="beam width (default: the checkpoint's decode.beam_size)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--max-studies", type=int, default=0, help="score only the first N studies (0 = all)")
+    p.add_argument("--beam-size", type=positive_int, help="beam width (default: the checkpoint's decode.beam_size)")
+    p.add_argument("--batch-size", type=positive_int, default=16)
+    p.add_argument("--max-studies", type=count, default=0, help="score only the first N studies (0 = all)")
     p.add_argument("--metrics", nargs="+", help="NLG metrics (default: every one that supports the language)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=run)

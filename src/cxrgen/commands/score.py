@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from cxrgen.commands.argtypes import count, positive_int
 from cxrgen.metrics.base import LANGUAGES
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS
 
@@ -44,12 +45,12 @@ def add_parser(sub) -> None:
                    help=f"normaliser applied first ({', '.join(NORMALIZERS.names())})")
     p.add_argument("--per-report", default=None, metavar="OUT", help="write per-report scores (JSONL)")
     p.add_argument("--format", default="table", choices=("table", "json"))
-    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    p.add_argument("--bootstrap", type=count, default=0, metavar="N",
                    help="add a 95%% bootstrap confidence interval from N resamples")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of bootstrap and test")
     p.add_argument("--compare", default=None, metavar="HYPS2",
                    help="second system: paired approximate randomisation test of --hyps against it")
-    p.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
+    p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS,
                    help=f"trials of the randomisation test (default {DEFAULT_TRIALS})")
     p.set_defaults(func=run)
 
