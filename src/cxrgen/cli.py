@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    command = " ".join(c for c in (args.command, getattr(args, "data_command", None)) if c)
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # inside the try: a reader that has gone fails here, not at interpreter exit
@@ -76,14 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except KeyboardInterrupt:
-        print(f"cxrgen {args.command}: interrupted", file=sys.stderr)
+        print(f"cxrgen {command}: interrupted", file=sys.stderr)
         return 130
     except (CxrgenError, OSError) as exc:
         if os.environ.get("CXRGEN_TRACEBACK") or (isinstance(exc, OSError) and exc.filename is None):
             raise  # an OSError without a file is not about the user's input: keep the traceback
         if isinstance(exc, OSError):
-            return _error(args.command, f"{exc.filename}: {exc.strerror or exc}")
-        return _error(args.command, str(exc))
+            return _error(command, f"{exc.filename}: {exc.strerror or exc}")
+        return _error(command, str(exc))
 
 
 if __name__ == "__main__":

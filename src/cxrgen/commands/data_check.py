@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 
 from cxrgen.commands.argtypes import count, positive_int
@@ -60,6 +61,27 @@ def print_skipped(ds) -> None:
             print(f"  {n:>7}  {reason}")
 
 
+def empty_cause(ds) -> str:
+    """Why a dataset loaded no study, as far as its loader's counts tell."""
+    if ds.skipped:
+        reason, n = Counter(ds.summary()["skipped_by_reason"]).most_common(1)[0]
+        return (f"all {len(ds.skipped)} rows were skipped while loading (most often, {n}x: {reason}); "
+                f"fix those rows")
+    if ds.meta.get("without_image"):
+        return (f"{ds.meta['without_image']} rows have no image file in the image folder (only_with_images=true); "
+                f"are the images in sub-folders (images_001/images/...)? give -o image_dir=FOLDER")
+    return f"no study in the files under {ds.root}; check --root, the dataset name and --split-file"
+
+
+def warn_if_empty(ds, command: str) -> bool:
+    """A warning with the likely cause when the dataset holds no study; True if it does."""
+    if ds.studies:
+        return False
+    print(f"cxrgen data {command}: warning: 0 studies loaded from {ds.root} ({ds.name}): {empty_cause(ds)}",
+          file=sys.stderr)
+    return True
+
+
 def add_parser(dsub) -> None:
     p = dsub.add_parser("check", help="verify that every image of a dataset exists and decodes")
     add_dataset_arguments(p)
@@ -75,7 +97,12 @@ def run(args) -> int:
     ds = load_from_args(args)
     if not args.json:
         print_skipped(ds)
-    report = check_images(ds, workers=args.workers)
+    if warn_if_empty(ds, "check"):
+        return 1
+    from cxrgen.progress import Progress
+
+    with Progress(None, "checking images", "images") as bar:
+        report = check_images(ds, workers=args.workers, progress=bar.set)
     dropped = drop_bad_studies(ds, report) if args.skip_invalid else 0
     if args.json:
         print(json.dumps({
@@ -93,9 +120,12 @@ def run(args) -> int:
         if len(shown) < len(report.bad):
             print(f"  ... and {len(report.bad) - len(shown)} more (--max-list 0 lists all)")
         if report.bad:
-            kinds = Counter(b.reason.split(";")[0] for b in report.bad)
-            for reason, n in kinds.most_common():
+            kinds = Counter(b.reason.split(";")[0] for b in report.bad).most_common()
+            print(f"bad images by reason ({len(kinds)} reason(s)):")
+            for reason, n in kinds if args.max_list == 0 else kinds[: args.max_list]:
                 print(f"  {n:>7}  {reason}")
+            if args.max_list and len(kinds) > args.max_list:
+                print(f"  ... and {len(kinds) - args.max_list} more reasons (--max-list 0 lists all)")
         if dropped:
             print(f"--skip-invalid: skipped {dropped} studies with a bad image; "
                   f"{len(ds.studies)} studies remain")

@@ -30,11 +30,14 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from cxrgen.evaluation import evaluate_checkpoint, format_table
+    from cxrgen.progress import Progress
 
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent / f"eval_{args.split}"
-    ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,
-                             beam_size=args.beam_size, batch_size=args.batch_size, max_studies=args.max_studies,
-                             metrics=args.metrics, device=args.device)
+    with Progress(None, "generating", "reports") as bar:
+        ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,
+                                 beam_size=args.beam_size, batch_size=args.batch_size, max_studies=args.max_studies,
+                                 metrics=args.metrics, device=args.device, progress=bar.set,
+                                 log=lambda m: print(m, file=sys.stderr, flush=True))
     print(format_table({"model": ev}))
     print(f"clinical micro-F1 (CE-F1-micro, {ev.signatures['CE-F1-micro']}): {ev.micro_f1:.4f}")
     print(f"predictions: {out / f'predictions_{args.split}.jsonl'}  metrics: {out / f'metrics_{args.split}.json'}",

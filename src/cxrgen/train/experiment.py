@@ -60,6 +60,10 @@ def model_options(config: Config, label_names: Sequence[str]) -> dict[str, Any]:
     return opts
 
 
+def _absolute(path: str) -> str:
+    return str(Path(path).resolve()) if path else ""
+
+
 def fit_retrieval_index(model, studies: Sequence[Study], generator, section: str, batch_size: int = 32) -> None:
     """Embed the training studies (evaluation transform) and index their reports (retrieval baseline)."""
     from cxrgen.data.collate import collate_studies
@@ -127,7 +131,8 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
         "text": text_meta(vocab, c),
         "preprocessing": preprocessing_of(c.data),
         "label_names": label_names,
-        "dataset": {"name": c.data.dataset, "root": str(root or c.data.root), "options": c.data.options,
+        # absolute: `cxrgen evaluate` finds the data from any working folder, not only the one trained in
+        "dataset": {"name": c.data.dataset, "root": _absolute(root or c.data.root), "options": c.data.options,
                     "train_studies": len(train_studies), "val_studies": len(val_studies)},
     }
     augment = None
