@@ -70,6 +70,12 @@ def test_generate_cli(trained, capsys):
     assert main(["generate", "--ckpt", str(ckpt), str(root / "images" / "s36.png"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["text"] and "labels" in out and "entities" in out["graph"]
+    # the graph in the schema `cxrgen graph` writes (a RadGraph doc), not another one
+    from cxrgen.labeling.graph import extract_graph
+    from cxrgen.labeling.radgraph_io import graph_to_doc
+
+    assert out["graph"] == graph_to_doc(extract_graph(out["text"], "en"))
+    assert out["graph"]["schema"] == "cn-radgraph"
     assert main(["generate", "--ckpt", str(root / "manifest.jsonl"), str(root / "images" / "s36.png")]) == 2
     assert "not a readable cxrgen checkpoint" in capsys.readouterr().err
 

@@ -275,14 +275,12 @@ def label_report(text: str, lang: str, label_set: str = "chexpert") -> dict[str,
 
 
 def report_graph(text: str, lang: str) -> dict:
-    """The entity graph of a report (cxrgen.labeling.graph), as plain data."""
-    import dataclasses
-
+    """The entity graph of a report as a RadGraph doc (CN-RadGraph labels): the schema `cxrgen graph`
+    writes, so that `generate --json` output and graph files are read by the same code."""
     from cxrgen.labeling.graph import extract_graph
+    from cxrgen.labeling.radgraph_io import graph_to_doc
 
-    g = dataclasses.asdict(extract_graph(text, lang))
-    g.pop("tokens", None)  # the report's tokens: the text is already there
-    return g
+    return graph_to_doc(extract_graph(text, lang))
 
 
 def load(checkpoint: str | Path, device: str | torch.device = "cpu") -> Generator:

@@ -67,8 +67,8 @@ def run(args) -> int:
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0
     print(f"{len(ids)} report pairs")
-    for s in scores:
-        print(s.format())
+    for s in scores:  # CE-F1 of three averages: the average in the name, not only in the signature
+        print(s.format(label=f"{s.name}-{dict(s.signature.extra)['avg']}"))
     if per_label:
         print(f"{'label':28s} {'P':>7s} {'R':>7s} {'F1':>7s} {'support':>8s}")
         for name, v in per_label.items():
