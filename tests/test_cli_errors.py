@@ -118,3 +118,16 @@ def test_pipe_closed_by_head_is_quiet(env):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141, err
     assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+
+
+def test_overwrite_moves_the_previous_run_aside(env, capsys):
+    """`train --overwrite` into a folder holding a run: the old run is moved to FOLDER.old-<time>, intact."""
+    folder = env["tmp"] / "again"
+    folder.mkdir()
+    (folder / "best.pt").write_bytes(b"the old result")
+    assert main(_tiny_train(env, f"train.out={folder}", "--overwrite")) == 0
+    err = capsys.readouterr().err
+    moved = [p for p in env["tmp"].iterdir() if p.name.startswith("again.old-")]
+    assert len(moved) == 1 and (moved[0] / "best.pt").read_bytes() == b"the old result"
+    assert f"moved to {moved[0]}" in err
+    assert (folder / "best.pt").is_file() and (folder / "best.pt").read_bytes() != b"the old result"
