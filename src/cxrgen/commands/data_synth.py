@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from cxrgen.commands.argtypes import positive_int
-
 
 def add_parser(dsub) -> None:
     p = dsub.add_parser("synth", help="render the learnable phantom chest X-ray dataset (the embedded default)")
     p.add_argument("--out", required=True, help="output folder (new, empty, or an earlier phantom dataset)")
-    p.add_argument("--studies", type=positive_int, default=1000, help="number of studies (default 1000)")
+    p.add_argument("--studies", type=int, default=1000, help="number of studies (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed: the same seed gives byte-identical output")
     p.add_argument("--langs", default="en,fr,zh", help="comma-separated report languages (default en,fr,zh)")
-    p.add_argument("--size", type=positive_int, default=256, help="image side in pixels (default 256)")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes rendering in parallel (default 1)")
+    p.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
+    p.add_argument("--workers", type=int, default=1, help="processes rendering in parallel (default 1)")
     p.add_argument("--quiet", action="store_true", help="print no progress")
     p.set_defaults(func=run)
 
