@@ -48,7 +48,8 @@ def _pair(refs, hyps, refs_path, hyps_path):
 
 
 def run(args) -> int:
-    from cxrgen.labeling.reports_io import read_reports, screen_reports
+    from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.text.report_files import read_reports
     from cxrgen.metrics.clinical import ClinicalEfficacy, iter_scores, per_label_scores
     from cxrgen.progress import track
 
@@ -57,7 +58,7 @@ def run(args) -> int:
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps, strict=args.strict)
     ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain, mt_variants=args.mt_variants)
     # label_many iterates: the progress of labelling both sides
-    rows = ce.statistics(track(refs, "labelling references", "reports"), track(hyps, "labelling generated", "reports"))
+    rows = ce.statistics(track(hyps, "labelling generated", "reports"), track(refs, "labelling references", "reports"))
     scores = ce.scores_from_rows(rows)
     per_label = per_label_scores(rows, ce.columns) if args.per_label else None
     if args.format == "json":

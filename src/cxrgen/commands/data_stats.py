@@ -6,7 +6,8 @@ import json
 from collections import Counter
 
 from cxrgen.commands.data_check import add_dataset_arguments, load_from_args, print_skipped, warn_if_empty
-from cxrgen.data.study import LANGUAGES, REPORT_SECTIONS
+from cxrgen.data.study import REPORT_SECTIONS
+from cxrgen.text.languages import LANGUAGES
 
 
 def add_parser(dsub) -> None:
@@ -23,6 +24,7 @@ def add_parser(dsub) -> None:
 
 def run(args) -> int:
     from cxrgen.data.stats import keyword_table, label_table, split_stats
+    from cxrgen.labeling.graph import keyword_extractor
     from cxrgen.text.tokenize import default_tokenizer, default_tokenizer_name
 
     ds = load_from_args(args, **({"lang": args.lang} if args.lang else {}))
@@ -33,7 +35,8 @@ def run(args) -> int:
     counts = split_stats(ds.studies, default_tokenizer(lang), section=args.section)
     # a labels-only dataset (ChestX-ray14) has no report text: its token and keyword tables would be zeros
     has_text = not ds.meta.get("labels_only")
-    keywords = keyword_table(ds.studies, lang, section="findings+impression") if has_text else {}
+    keywords = (keyword_table(ds.studies, lang, keyword_extractor(lang), section="findings+impression")
+                if has_text else {})
     labels = label_table(ds.studies)
     if args.json:
         print(json.dumps({"dataset": ds.name, "lang": lang, "tokenizer": tok_name, "section": args.section,

@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.evaluation import evaluate_checkpoint, format_table
+    from cxrgen.pipeline.evaluation import evaluate_checkpoint, format_table
     from cxrgen.progress import Progress
 
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent / f"eval_{args.split}"

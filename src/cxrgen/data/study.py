@@ -11,8 +11,8 @@ from cxrgen.errors import ConfigError
 SECTIONS = ("findings", "impression", "indication", "comparison")
 #: what Study.report(section) accepts: a section, or findings and impression joined
 REPORT_SECTIONS = (*SECTIONS, "findings+impression")
-LANGUAGES = ("en", "fr", "zh")
 SPLITS = ("train", "val", "test")
+# Study.language is a code of the language table, cxrgen.text.languages
 
 
 class View(str, Enum):

@@ -133,7 +133,7 @@ def evaluate_all(out: Path, config, seed: int) -> tuple[dict, dict, str]:
     across studies, and one constant report (the most frequent training report) for every study."""
     from collections import Counter
 
-    from cxrgen.evaluation import evaluate_checkpoint, load_split, score_reports, shuffled_images
+    from cxrgen.pipeline.evaluation import evaluate_checkpoint, load_split, score_reports, shuffled_images
 
     root, section = config.data.root, config.data.section
     test = load_split("phantom", root, config.data.options, "test")
@@ -162,7 +162,7 @@ def goals_of(systems: dict, controls: dict) -> list[tuple[str, float, str, bool]
 
 
 def page_data(out: Path, config, systems: dict, controls: dict, constant: str, seed: int, best_epoch):
-    from cxrgen.evaluation_stats import N_TRIALS, intervals, paired_tests
+    from cxrgen.pipeline.evaluation_stats import N_TRIALS, intervals, paired_tests
     from cxrgen.train.demo_page import PageData
 
     ints = {name: intervals(ev, seed=seed) for name, ev in systems.items()}
@@ -180,10 +180,10 @@ def page_data(out: Path, config, systems: dict, controls: dict, constant: str, s
 def pick_examples(out: Path, systems: dict) -> list[dict]:
     """The first test studies (in split order) whose findings R2Gen gets all right, and the first with a
     mismatch, with the retrieval report beside each and R2Gen's attention map."""
-    from cxrgen.inference import load
+    from cxrgen.pipeline.inference import load
 
     generator = load(out / "r2gen" / "best.pt")
-    pre = generator.checkpoint.get("preprocessing") or {}
+    pre = generator.checkpoint.preprocessing or {}
     crop = pre.get("crop", 1) / max(pre.get("resize", 1), 1)
     right, wrong = [], []
     for ours, base in zip(systems["R2Gen (demo)"].predictions, systems["retrieval"].predictions):
@@ -202,7 +202,7 @@ def pick_examples(out: Path, systems: dict) -> list[dict]:
 
 
 def print_result(result: DemoResult, data) -> None:
-    from cxrgen.evaluation import format_table
+    from cxrgen.pipeline.evaluation import format_table
     from cxrgen.train.demo_page import summary
 
     print(format_table({**result.systems, **result.controls}))

@@ -1,4 +1,4 @@
-"""Confidence intervals of an :class:`~cxrgen.evaluation.Evaluation` and the paired test of two.
+"""Confidence intervals of an :class:`~cxrgen.pipeline.evaluation.Evaluation` and the paired test of two.
 
 The sampling is :mod:`cxrgen.metrics.stats`' (percentile bootstrap, paired approximate
 randomisation) on the per-report statistics: the NLG metrics' rows from scoring the saved
@@ -31,18 +31,18 @@ class Intervals:
 def _ce_rows(evaluation, uncertain: str) -> np.ndarray:
     preds = evaluation.predictions
     columns = list(preds[0]["reference_labels"]) if preds else []
-    return ce_statistics([p["reference_labels"] for p in preds], [p["generated_labels"] for p in preds],
+    return ce_statistics([p["generated_labels"] for p in preds], [p["reference_labels"] for p in preds],
                          columns, uncertain)
 
 
 def intervals(evaluation, n_resamples: int = N_BOOTSTRAP, seed: int = DEFAULT_SEED) -> Intervals:
     """Bootstrap every NLG and CE score of ``evaluation`` (its predictions must be there)."""
-    from cxrgen.evaluation import CE_UNCERTAIN
+    from cxrgen.pipeline.evaluation import CE_UNCERTAIN
     from cxrgen.metrics import score_corpus
 
     preds = evaluation.predictions
     lang = evaluation.meta.get("lang", "en")
-    nlg = score_corpus([p["reference"] for p in preds], [p["generated"] for p in preds], lang=lang,
+    nlg = score_corpus([p["generated"] for p in preds], [p["reference"] for p in preds], lang=lang,
                        ids=[p["study_id"] for p in preds])
     out = Intervals({})
     for key, st in nlg.stats.items():
