@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[all]"
 	touch $(STAMP)
 
+# --overwrite: a previous demo's runs are moved aside (runs/demo/r2gen.old-<time>), never deleted
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m cxrgen demo --out runs/demo
+	HF_HUB_OFFLINE=1 $(PY) -m cxrgen demo --out runs/demo --overwrite
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not gpu and not slow"

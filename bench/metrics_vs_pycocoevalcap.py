@@ -1,6 +1,6 @@
 """cxrgen metrics against pycocoevalcap 1.2: same pairs, one run, each metric's time and ratio.
 
-    .venv/bin/python bench/metrics_vs_pycocoevalcap.py [--data ../shared/data] [--repeat 3]
+    .venv/bin/python bench/metrics_vs_pycocoevalcap.py [--data ../shared/data] [--repeat 3] [--sets iu-test-590]
 
 Two sets, both of real IU X-Ray reports (read from ../shared/data, never stored in the repo):
   * iu-test-590: the 590 test reports, each scored against the next one (shifted pairing);
@@ -10,6 +10,9 @@ Both sides get the same whitespace-tokenised strings (what R2Gen feeds pycocoeva
 includes splitting them. METEOR rows appear when a METEOR metric is registered; pycocoevalcap's
 METEOR time includes starting its Java process, as every caller of ``Meteor()`` pays it. A
 separate row times tokenisation: pycocoevalcap's Java PTBTokenizer against ``cxrgen.text.ptb``.
+The "process" rows time what users run: a whole ``cxrgen score --tokenized`` process against a
+whole Python process scoring the same files with pycocoevalcap's four scorers (interpreter start,
+imports, Java start, scoring), wall and CPU seconds (children included).
 Each time is the best of ``--repeat`` runs (wall clock), shown with the CPU seconds of that run
 (pycocoevalcap / cxrgen, child processes included: Java, a forked METEOR half) and the load
 average, since the machine may be shared. Scores are printed side by side as a check.
@@ -22,6 +25,10 @@ import contextlib
 import io
 import json
 import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -100,10 +107,57 @@ def ours_run(name, refs, hyps):
     return values if len(values) > 1 else next(iter(values.values()))
 
 
+#: a whole pycocoevalcap process: read the two files, score with the four scorers R2Gen uses
+COCO_PROCESS = """
+import sys
+from pycocoevalcap.bleu.bleu import Bleu
+from pycocoevalcap.cider.cider import Cider
+from pycocoevalcap.meteor.meteor import Meteor
+from pycocoevalcap.rouge.rouge import Rouge
+refs = open(sys.argv[1], encoding="utf-8").read().splitlines()
+hyps = open(sys.argv[2], encoding="utf-8").read().splitlines()
+gts = {i: [r] for i, r in enumerate(refs)}
+res = {i: [h] for i, h in enumerate(hyps)}
+for scorer in (Bleu(4), Meteor(), Rouge(), Cider()):
+    print(type(scorer).__name__, scorer.compute_score(gts, res)[0])
+"""
+
+
+def child_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def best_process(repeat: int, argv: list[str]) -> tuple[float, float]:
+    """(best wall, CPU of that run) of a whole process, its children included."""
+    best, cpu = float("inf"), 0.0
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), child_seconds()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        if wall < best:
+            best, cpu = wall, child_seconds() - start_cpu
+    return best, cpu
+
+
+def whole_processes(refs: list[str], hyps: list[str], repeat: int) -> str:
+    """The "process" row: whole `cxrgen score` against a whole pycocoevalcap process, same files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r, h = Path(tmp) / "refs.txt", Path(tmp) / "hyps.txt"
+        r.write_text("\n".join(refs) + "\n", encoding="utf-8")
+        h.write_text("\n".join(hyps) + "\n", encoding="utf-8")
+        t_coco, c_coco = best_process(repeat, [sys.executable, "-c", COCO_PROCESS, str(r), str(h)])
+        t_ours, c_ours = best_process(repeat, [sys.executable, "-m", "cxrgen", "score", "--refs", str(r),
+                                               "--hyps", str(h), "--tokenized"])
+    return (f"{'process':<10}{t_coco:>10.3f}{t_ours:>10.3f}{t_coco / t_ours:>9.1f}x{c_coco:>9.2f} /{c_ours:>5.2f}"
+            f"   (whole processes: python + pycocoevalcap / cxrgen score; CPU ratio {c_coco / c_ours:.1f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sets", nargs="+", default=["iu-test-590", "pairs-3858"], help="sets to run")
     args = parser.parse_args()
 
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
@@ -112,6 +166,8 @@ def main() -> None:
     scorers = coco_scorers()
     print(f"metrics: {', '.join(order)}  (best of {args.repeat})")
     for set_name, (raw_refs, raw_hyps) in load_sets(args.data).items():
+        if set_name not in args.sets:
+            continue
         caps = {i: [{"caption": r}] for i, r in enumerate(raw_refs + raw_hyps)}
         t_java, _, _ = best_of(args.repeat, lambda: PTBTokenizer().tokenize(caps))
         t_py, _, _ = best_of(args.repeat, lambda: cold_ptb(raw_refs + raw_hyps))
@@ -140,6 +196,7 @@ def main() -> None:
         print(f"{'all':<10}{total_coco:>10.3f}{total_ours:>10.3f}{total_coco / total_ours:>9.1f}x"
               f"{cpu_coco:>9.2f} /{cpu_ours:>5.2f}")
         print(f"{'tokenise':<10}{t_java:>10.3f}{t_py:>10.3f}{t_java / t_py:>9.1f}x   (Java PTBTokenizer / cxrgen ptb)")
+        print(whole_processes(refs, hyps, args.repeat))
 
 
 if __name__ == "__main__":

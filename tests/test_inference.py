@@ -54,7 +54,7 @@ def test_bad_inputs_have_clear_errors(trained, tmp_path):
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     with pytest.raises(InputError, match="cannot decode image"):
         gen.generate([bad])
-    with pytest.raises(InputError, match="at most 1 views"):
+    with pytest.raises(InputError, match="at most 1 view per study"):
         gen.generate([root / "images" / "s1.png"] * 2)
     with pytest.raises(InputError, match="does not exist"):
         cxrgen.load(tmp_path / "missing.pt")
@@ -67,6 +67,12 @@ def test_generate_cli(trained, capsys):
     assert main(["generate", "--ckpt", str(ckpt), str(root / "images" / "s36.png"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["text"] and "labels" in out and "entities" in out["graph"]
+    # the graph in the schema `cxrgen graph` writes (a RadGraph doc), not another one
+    from cxrgen.labeling.graph import extract_graph
+    from cxrgen.labeling.radgraph_io import graph_to_doc
+
+    assert out["graph"] == graph_to_doc(extract_graph(out["text"], "en"))
+    assert out["graph"]["schema"] == "cn-radgraph"
     assert main(["generate", "--ckpt", str(root / "manifest.jsonl"), str(root / "images" / "s36.png")]) == 2
     assert "not a readable cxrgen checkpoint" in capsys.readouterr().err
 

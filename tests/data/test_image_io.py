@@ -200,3 +200,27 @@ def test_undecodable_compressed_dicom(tmp_path, uid, match):
     ds.save_as(tmp_path / "bad.dcm", enforce_file_format=True)
     with pytest.raises(InputError, match=r"bad\.dcm: " + match):
         load_image(tmp_path / "bad.dcm")
+
+
+def test_misnamed_dcm_files(tmp_path):
+    """A PNG named .dcm decodes as the PNG it is; a text file named .dcm is 'not a DICOM file'
+    (not 'a DICOM without pixel data')."""
+    arr = np.arange(64 * 64, dtype=np.uint8).reshape(64, 64)
+    Image.fromarray(arr).save(tmp_path / "real.png")
+    (tmp_path / "png.dcm").write_bytes((tmp_path / "real.png").read_bytes())
+    np.testing.assert_array_equal(load_image(tmp_path / "png.dcm"), load_image(tmp_path / "real.png"))
+    (tmp_path / "report.dcm").write_text("Heart size is normal.")
+    with pytest.raises(InputError, match=r"report\.dcm: not a DICOM file \(no 'DICM' marker at byte 128"):
+        load_image(tmp_path / "report.dcm")
+
+
+def test_undecodable_reason_is_the_same_for_every_file(tmp_path):
+    """`data check` counts bad images per reason: the reason must not name a per-call object."""
+    reasons = set()
+    for name in ("a.png", "b.png"):
+        (tmp_path / name).write_text("hello")
+        with pytest.raises(InputError) as exc:
+            load_image(tmp_path / name)
+        assert "BytesIO" not in str(exc.value)
+        reasons.add(str(exc.value).split(": ", 1)[1])
+    assert len(reasons) == 1

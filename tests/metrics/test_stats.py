@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -100,3 +105,21 @@ def test_fast_path_equals_one_aggregate_per_resample(name):
     for name in m.score_names:
         assert 0.05 < fast_p[name].p_value < 0.9
         assert fast_p[name].p_value == slow_p[name].p_value
+
+
+def test_bootstrap_is_bit_identical_across_processes(tmp_path):
+    """Different string-hash seeds and BLAS thread counts: the same CIDEr value and interval, to the bit."""
+    refs, hyps = tmp_path / "refs.txt", tmp_path / "hyps.txt"
+    words = "heart size normal no pleural effusion pneumothorax mild cardiomegaly left right basilar".split()
+    rng = np.random.default_rng(3)
+    refs.write_text("\n".join(" ".join(rng.choice(words, 9)) for _ in range(120)) + "\n")
+    hyps.write_text("\n".join(" ".join(rng.choice(words, 7)) for _ in range(120)) + "\n")
+    outs = set()
+    for hash_seed, threads in (("1", "1"), ("2", "2"), ("3", "4")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "OPENBLAS_NUM_THREADS": threads}
+        done = subprocess.run([sys.executable, "-m", "cxrgen", "score", "--refs", str(refs), "--hyps", str(hyps),
+                               "--tokenized", "--metrics", "CIDEr", "BLEU", "--bootstrap", "200", "--seed", "7",
+                               "--format", "json"], capture_output=True, text=True, env=env, check=True, timeout=120)
+        d = json.loads(done.stdout)
+        outs.add(repr((d["CIDEr"], d["ci"]["CIDEr"], d["ci"]["BLEU-4"])))
+    assert len(outs) == 1, outs

@@ -1,9 +1,10 @@
 import pytest
 
 from cxrgen.errors import ConfigError
-from cxrgen.train.config import CONFIG_DIR, Config, load_config
+from cxrgen.train.config import Config, load_config
+from cxrgen.train.presets import list_presets
 
-PRESETS = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+PRESETS = list_presets()
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -37,13 +37,15 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from cxrgen.labeling.reports_io import screen_reports
     from cxrgen.metrics.clinical import ClinicalEfficacy, iter_scores, per_label_scores
+    from cxrgen.progress import track
     from cxrgen.text.report_files import pair_by_id, read_reports
 
     ids, hyps, refs = pair_by_id(read_reports(args.hyps), read_reports(args.refs), args.hyps, args.refs)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs, strict=args.strict)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps, strict=args.strict)
     ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain, mt_variants=args.mt_variants)
-    rows = ce.statistics(hyps, refs)
+    # label_many iterates: the progress of labelling both sides
+    rows = ce.statistics(track(hyps, "labelling generated", "reports"), track(refs, "labelling references", "reports"))
     scores = ce.scores_from_rows(rows)
     per_label = per_label_scores(rows, ce.columns) if args.per_label else None
     if args.format == "json":
@@ -53,8 +55,8 @@ def run(args) -> int:
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return 0
     print(f"{len(ids)} report pairs")
-    for s in scores:
-        print(s.format())
+    for s in scores:  # CE-F1 of three averages: the average in the name, not only in the signature
+        print(s.format(label=f"{s.name}-{dict(s.signature.extra)['avg']}"))
     if per_label:
         print(f"{'label':28s} {'P':>7s} {'R':>7s} {'F1':>7s} {'support':>8s}")
         for name, v in per_label.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 from cxrgen.data.registry import dataset_options, list_datasets, load_dataset
@@ -52,3 +53,24 @@ def print_skipped(ds) -> None:
         print(f"skipped {len(ds.skipped)} rows while loading:")
         for reason, n in Counter(ds.summary()["skipped_by_reason"]).most_common():
             print(f"  {n:>7}  {reason}")
+
+
+def empty_cause(ds) -> str:
+    """Why a dataset loaded no study, as far as its loader's counts tell."""
+    if ds.skipped:
+        reason, n = Counter(ds.summary()["skipped_by_reason"]).most_common(1)[0]
+        return (f"all {len(ds.skipped)} rows were skipped while loading (most often, {n}x: {reason}); "
+                f"fix those rows")
+    if ds.meta.get("without_image"):
+        return (f"{ds.meta['without_image']} rows have no image file in the image folder (only_with_images=true); "
+                f"are the images in sub-folders (images_001/images/...)? give -o image_dir=FOLDER")
+    return f"no study in the files under {ds.root}; check --root, the dataset name and --split-file"
+
+
+def warn_if_empty(ds, command: str) -> bool:
+    """A warning with the likely cause when the dataset holds no study; True if it does."""
+    if ds.studies:
+        return False
+    print(f"cxrgen data {command}: warning: 0 studies loaded from {ds.root} ({ds.name}): {empty_cause(ds)}",
+          file=sys.stderr)
+    return True

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cxrgen.commands.argtypes import count, positive_int
+
 
 def add_parser(sub) -> None:
     from cxrgen.metrics.meteor_variants import METEOR_CHOICES
@@ -21,9 +23,9 @@ def add_parser(sub) -> None:
     p.add_argument("--dataset", help="dataset name (default: the one the checkpoint was trained on)")
     p.add_argument("--root", help="dataset folder (default: the checkpoint's)")
     p.add_argument("--out", help="output folder (default: <checkpoint folder>/eval_<split>)")
-    p.add_argument("--beam-size", type=int, help="beam width (default: the checkpoint's decode.beam_size)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--max-studies", type=int, default=0, help="score only the first N studies (0 = all)")
+    p.add_argument("--beam-size", type=positive_int, help="beam width (default: the checkpoint's decode.beam_size)")
+    p.add_argument("--batch-size", type=positive_int, default=16)
+    p.add_argument("--max-studies", type=count, default=0, help="score only the first N studies (0 = all)")
     p.add_argument("--metrics", nargs="+", help="NLG metrics (default: every one that supports the language)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--meteor", default=None, choices=METEOR_CHOICES,
@@ -33,11 +35,14 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from cxrgen.pipeline.evaluation import evaluate_checkpoint, format_table
+    from cxrgen.progress import Progress
 
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent / f"eval_{args.split}"
-    ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,
-                             beam_size=args.beam_size, batch_size=args.batch_size, max_studies=args.max_studies,
-                             metrics=args.metrics, device=args.device, meteor=args.meteor)
+    with Progress(None, "generating", "reports") as bar:
+        ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,
+                                 beam_size=args.beam_size, batch_size=args.batch_size, max_studies=args.max_studies,
+                                 metrics=args.metrics, device=args.device, meteor=args.meteor, progress=bar.set,
+                                 log=lambda m: print(m, file=sys.stderr, flush=True))
     print(format_table({"model": ev}))
     print(f"clinical micro-F1 (CE-F1-micro, {ev.signatures['CE-F1-micro']}): {ev.micro_f1:.4f}")
     print(f"predictions: {out / f'predictions_{args.split}.jsonl'}  metrics: {out / f'metrics_{args.split}.json'}",

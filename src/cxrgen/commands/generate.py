@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+from cxrgen.commands.argtypes import positive_int
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("generate", help="write the report of one study (1..n PNG/JPEG/DICOM images)")
     p.add_argument("--ckpt", required=True, help="checkpoint written by `cxrgen train` (best.pt)")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="the study's images, frontal first")
-    p.add_argument("--beam-size", type=int, help="beam width (default: the checkpoint's decode.beam_size)")
+    p.add_argument("--beam-size", type=positive_int, help="beam width (default: the checkpoint's decode.beam_size)")
     p.add_argument("--json", action="store_true", help="print JSON with the labels and the entity graph")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     p.set_defaults(func=run)

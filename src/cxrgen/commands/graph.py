@@ -40,12 +40,14 @@ def run(args) -> int:
     from cxrgen.labeling.graph import get_extractor
     from cxrgen.labeling.radgraph_io import write_jsonl
     from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.progress import track
     from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
     extractor = get_extractor(args.lang)
-    n = write_jsonl((extractor.extract(t, rid) for (rid, _), t in zip(reports, texts)), args.out)
+    pairs = track(list(zip(reports, texts)), "extracting graphs", "reports")
+    n = write_jsonl((extractor.extract(t, rid) for (rid, _), t in pairs), args.out)
     print(f"wrote {n} graph(s) ({args.lang}) -> {args.out}", file=sys.stderr)
     return 0
 

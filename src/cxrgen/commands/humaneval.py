@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from cxrgen.commands.argtypes import positive_int
 from cxrgen.errors import InputError
 
 
@@ -27,13 +28,13 @@ def add_parser(sub) -> None:
                    help="`cxrgen evaluate` predictions of each model, e.g. r2gen=runs/r2gen/predictions.jsonl")
     c.add_argument("--mode", choices=["rating", "pairwise"], default="rating")
     c.add_argument("--seed", type=int, default=0, help="seed of the study and report order")
-    c.add_argument("--limit", type=int, default=None, help="rate at most this many studies")
+    c.add_argument("--limit", type=positive_int, default=None, help="rate at most this many studies")
     c.add_argument("--include-reference", action="store_true",
                    help="add the reference report as a hidden candidate")
     e = with_common(hs.add_parser("export", help="write the unblinded ratings as CSV"))
     e.add_argument("--out", required=True)
     s = with_common(hs.add_parser("summary", help="mean scores with bootstrap CIs and kappas (JSON)"))
-    s.add_argument("--n-boot", type=int, default=2000)
+    s.add_argument("--n-boot", type=positive_int, default=2000)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", default=None, help="JSON file (default: stdout)")
     p.set_defaults(func=run)

@@ -31,12 +31,14 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from cxrgen.labeling import get_label_set, get_labeler
     from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.progress import track
     from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
     label_set = get_label_set(args.labels)
-    labels = get_labeler(args.lang, mt_variants=args.mt_variants).label_many(texts, label_set)
+    labeler = get_labeler(args.lang, mt_variants=args.mt_variants)
+    labels = labeler.label_many(track(texts, "labelling", "reports"), label_set)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["id", *label_set.columns])

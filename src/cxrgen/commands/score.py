@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from cxrgen.metrics.meteor_variants import METEOR_CHOICES
+from cxrgen.commands.argtypes import count, positive_int
 from cxrgen.text.languages import LANGUAGES
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS
 
@@ -50,12 +51,12 @@ def add_parser(sub) -> None:
                         "fr-exact-stem for fr, none for zh")
     p.add_argument("--per-report", default=None, metavar="OUT", help="write per-report scores (JSONL)")
     p.add_argument("--format", default="table", choices=("table", "json"))
-    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    p.add_argument("--bootstrap", type=count, default=0, metavar="N",
                    help="add a 95%% bootstrap confidence interval from N resamples")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of bootstrap and test")
     p.add_argument("--compare", default=None, metavar="HYPS2",
                    help="second system: paired approximate randomisation test of --hyps against it")
-    p.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
+    p.add_argument("--trials", type=positive_int, default=DEFAULT_TRIALS,
                    help=f"trials of the randomisation test (default {DEFAULT_TRIALS})")
     p.set_defaults(func=run)
 

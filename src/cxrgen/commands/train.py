@@ -9,14 +9,19 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train a model from a YAML preset (configs/*.yaml) with key=value overrides",
-                       description="Train a report generator. Presets live in configs/ (r2gen_iu_xray, r2gen_mimic_cxr, "
-                                   "r2gencmn_iu_xray, r2gencmn_mimic_cxr, cnx2rg_cn_cxr, demo). Overrides are "
-                                   "section.key=value, e.g. train.epochs=3 optim.lr_decoder=2e-4.")
-    p.add_argument("--config", required=True, help="preset name or YAML file")
+    from cxrgen.train.presets import list_presets
+
+    p = sub.add_parser("train", help="train a model from a YAML preset with key=value overrides",
+                       description=f"Train a report generator. Presets (shipped with the package): "
+                                   f"{', '.join(list_presets())}; or a YAML file of your own (NAME.yaml). Overrides "
+                                   f"are section.key=value, e.g. train.epochs=3 optim.lr_decoder=2e-4.")
+    p.add_argument("--config", required=True, help="preset name (never a folder) or YAML file (NAME.yaml)")
     p.add_argument("--root", help="dataset folder (overrides data.root)")
     p.add_argument("--out", help="run folder (overrides train.out)")
     p.add_argument("--resume", help="checkpoint to resume from (last.pt of an interrupted run)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="train into a run folder that holds a previous run: that run is moved aside to "
+                        "FOLDER.old-<time> (never deleted); without it such a folder is refused")
     p.add_argument("--task", choices=("captioning", "contrastive"),
                    help="contrastive = image-report InfoNCE training of the retrieval / prompt encoder")
     p.add_argument("--encoder-weights", help="local weight file for the image encoder (ImageNet, torchxrayvision, ...)")
@@ -39,7 +44,7 @@ def run(args) -> int:
     config = load_config(args.config, overrides)
     info = D.init_distributed(config.train.device)
     try:
-        result = run_training(config, root=args.root, resume=args.resume, dist=info)
+        result = run_training(config, root=args.root, resume=args.resume, dist=info, overwrite=args.overwrite)
     finally:
         D.cleanup(info)
     if info.is_main:

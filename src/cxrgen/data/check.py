@@ -7,6 +7,7 @@ and lists every bad image with the reason, so nothing fails later in a training 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 from dataclasses import dataclass, field
 
 from cxrgen.data.dataset import Dataset, Skipped
@@ -49,11 +50,17 @@ def _probe(path: str) -> str | None:
     return None
 
 
-def check_images(dataset: Dataset, workers: int = 2) -> CheckReport:
-    """Open and decode every image (threads: Pillow and pydicom's decoders release the GIL)."""
+def check_images(dataset: Dataset, workers: int = 2,
+                 progress: Callable[[int, int], None] | None = None) -> CheckReport:
+    """Open and decode every image (threads: Pillow and pydicom's decoders release the GIL);
+    ``progress(done, total)`` is called as images are checked."""
     refs = [(s.study_id, ref.path) for s in dataset.studies for ref in s.images]
+    reasons: list[str | None] = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        reasons = list(pool.map(_probe, [p for _, p in refs]))
+        for reason in pool.map(_probe, [p for _, p in refs]):
+            reasons.append(reason)
+            if progress:
+                progress(len(reasons), len(refs))
     bad = [BadImage(sid, path, r) for (sid, path), r in zip(refs, reasons) if r is not None]
     return CheckReport(
         dataset=dataset.name, studies=len(dataset.studies), images=len(refs),

@@ -32,7 +32,9 @@ PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".dic")
 SUPPORTED = PIL_SUFFIXES + DICOM_SUFFIXES
 
-_SKIP_HINT = "re-export or re-download it, or drop the study with --skip-invalid"
+# the library is used by dataset commands (which have --skip-invalid) and by generate / serve (which
+# do not): the hint says which applies where
+_SKIP_HINT = "re-export or re-download it (dataset commands: --skip-invalid drops the study)"
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -40,8 +42,8 @@ def load_image(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"{path}: image file not found; check the dataset root (--root) and the image "
-            f"paths of the dataset, or run `cxrgen data check` to list every missing image"
+            f"{path}: image file not found; check the path (for a dataset: its --root and image paths; "
+            f"`cxrgen data check` lists every missing image)"
         )
     with open(path, "rb") as fh:
         data = fh.read()
@@ -54,6 +56,8 @@ def load_image_bytes(data: bytes, name: str = "<upload>") -> np.ndarray:
     if not data:
         raise InputError(f"{name}: the image is empty (0 bytes); {_SKIP_HINT}")
     if _is_dicom(data, name):
+        if data[128:132] != b"DICM" and _looks_like_pil(data):
+            return _decode_pil(data, name)  # a PNG / JPEG named .dcm: the bytes say what it is
         return _decode_dicom(data, name)
     suffix = Path(name).suffix.lower()
     if suffix and suffix not in SUPPORTED and not _looks_like_pil(data):
@@ -78,7 +82,10 @@ def _decode_pil(data: bytes, name: str) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as img:
             img.load()  # decode now: a truncated file fails here, not later in a worker
             return _pil_to_gray(img)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:  # its text names a BytesIO object, which would make every reason unique
+        raise InputError(f"{name}: cannot decode image (not a format Pillow recognises); the file is corrupt, "
+                         f"truncated or not an image; {_SKIP_HINT}") from None
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: cannot decode image ({exc}); the file is corrupt, truncated or "
                          f"not an image; {_SKIP_HINT}") from None
 
@@ -127,6 +134,9 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
         ds = pydicom.dcmread(io.BytesIO(data), force=Path(name).suffix.lower() in DICOM_SUFFIXES)
     except (InvalidDicomError, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{name}: not a readable DICOM file ({exc}); {_SKIP_HINT}") from None
+    if "PixelData" not in ds and data[128:132] != b"DICM":  # read by force because of its name only
+        raise InputError(f"{name}: not a DICOM file (no 'DICM' marker at byte 128 and no pixel data), though "
+                         f"named like one; give the radiograph's DICOM, PNG or JPEG file")
     if "PixelData" not in ds:
         raise InputError(f"{name}: DICOM file has no pixel data (a report or structured document?); "
                          f"give an image DICOM instead")

@@ -6,7 +6,11 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from cxrgen.errors import ConfigError
+
 SECTIONS = ("findings", "impression", "indication", "comparison")
+#: what Study.report(section) accepts: a section, or findings and impression joined
+REPORT_SECTIONS = (*SECTIONS, "findings+impression")
 SPLITS = ("train", "val", "test")
 # Study.language is a code of the language table, cxrgen.text.languages
 
@@ -70,8 +74,8 @@ class Study:
         if section == "findings+impression":
             return " ".join(s for s in (self.findings, self.impression) if s)
         if section not in SECTIONS:
-            raise ValueError(
-                f"unknown report section {section!r}; valid: {', '.join(SECTIONS)}, findings+impression"
+            raise ConfigError(
+                f"unknown report section {section!r}; valid: {', '.join(REPORT_SECTIONS)}"
             )
         return getattr(self, section)
 

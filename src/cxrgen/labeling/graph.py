@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from cxrgen.labeling.base import get_labeler
 from cxrgen.labeling.labelsets import NEGATIVE, UNCERTAIN
 from cxrgen.labeling.rules import RuleLabeler, _lower, _Matcher
+from cxrgen.text.tokenize import jieba_tokenizer
 
 ANATOMY = "Anatomy"
 POSITIVE_OBS = "Disease-Positive-Observation"
@@ -100,19 +101,10 @@ class ReportGraph:
 _WORD_TOKENS = re.compile(r"\w+|[^\w\s]")
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import jieba  # core dependency; a private tokenizer keeps jieba's global state untouched
-
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
-
 def tokenize(text: str, lang: str) -> list[tuple[str, int, int]]:
     """(token, start, end): words and punctuation for en/fr, jieba words for zh."""
     if lang == "zh":
-        return [(w, s, e) for w, s, e in _jieba().tokenize(text, HMM=False) if w.strip()]
+        return [(w, s, e) for w, s, e in jieba_tokenizer().tokenize(text, HMM=False) if w.strip()]
     return [(m.group(), m.start(), m.end()) for m in _WORD_TOKENS.finditer(text)]
 
 

@@ -126,8 +126,10 @@ class Score:
     ci: tuple[float, float] | None = None
     n: int = 0
 
-    def format(self, digits: int = 4) -> str:
-        text = f"{self.name} = {self.value:.{digits}f}"
+    def format(self, digits: int = 4, label: str | None = None) -> str:
+        """``NAME = value [ci]  (signature)``; ``label`` replaces the name where several scores share
+        one (CE-F1 of the micro, macro and example averages)."""
+        text = f"{label or self.name} = {self.value:.{digits}f}"
         if self.ci is not None:
             text += f" [{self.ci[0]:.{digits}f}, {self.ci[1]:.{digits}f}]"
         return f"{text}  ({self.signature})"

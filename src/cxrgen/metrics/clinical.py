@@ -118,6 +118,21 @@ def ce_aggregate(rows: np.ndarray) -> dict[str, float]:
     return out
 
 
+class CERows:
+    """:func:`ce_statistics` rows seen as a metric, so that :func:`cxrgen.metrics.stats.bootstrap_ci`
+    and :func:`~cxrgen.metrics.stats.paired_randomization` resample clinical efficacy as they do
+    BLEU: every average recomputed from the resampled reports' (tp, fp, fn), nothing relabelled."""
+
+    score_names = tuple(f"CE-{stat}-{average}" for average in AVERAGES for stat in ("P", "R", "F1"))
+
+    def aggregate(self, rows: np.ndarray) -> dict[str, float]:
+        values = ce_aggregate(rows)
+        return {name: values[name[3:]] for name in self.score_names}
+
+    def aggregate_totals(self, totals: np.ndarray, n: int) -> None:
+        return None  # the example-based average needs each report's counts, not only the column sums
+
+
 def example_scores(rows: np.ndarray):
     """Per-report P, R, F1 (arrays of shape (N,)); both sides empty scores 1."""
     n_labels = rows.shape[1] // 3

@@ -110,7 +110,9 @@ class CorpusNgrams:
         self.lengths = lengths[self.doc_index]  # per original document
 
         tokens = list(chain.from_iterable(unique_docs))
-        vocab = {tok: i for i, tok in enumerate(set(tokens))}
+        # first-occurrence order, not set order: a set follows the per-process string hash, which made
+        # n-gram codes, and so the order of float sums (CIDEr), differ from run to run
+        vocab = {tok: i for i, tok in enumerate(dict.fromkeys(tokens))}
         ids = np.array(list(map(vocab.__getitem__, tokens)), dtype=np.int64)
         v = max(len(vocab), 1)
         doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)

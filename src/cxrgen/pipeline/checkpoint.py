@@ -23,6 +23,7 @@ import datetime as _dt
 import os
 import platform
 import random
+import re
 import subprocess
 from importlib import metadata
 from dataclasses import dataclass, field
@@ -141,21 +142,33 @@ def save_checkpoint(path: str | Path, **fields: Any) -> Path:
     return path
 
 
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of an exception's text on one line, terminal colour codes removed, cut at a word
+    (torch's own text runs over many lines with ANSI colours)."""
+    text = " ".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).split())
+    m = re.match(r"(.+?[.!?])(\s|$)", text)
+    text = m.group(1) if m else text
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
 def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read a cxrgen checkpoint (``torch.load(weights_only=True)``: it cannot run code).
 
     Anything else is an :class:`InputError` that says what the file is and what to give instead.
     """
     path = Path(path)
+    if path.is_dir():
+        inside = [p.name for p in (path / "best.pt", path / "last.pt") if p.is_file()]
+        hint = f"; it holds {' and '.join(inside)}: give {path / inside[0]}" if inside else ""
+        raise InputError(f"checkpoint {path} is a folder, not a checkpoint file{hint}")
     if not path.is_file():
         raise InputError(f"checkpoint {path} does not exist (give the best.pt / last.pt written by `cxrgen train`)")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for a file that is not a checkpoint
-        first_line = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
         raise InputError(
             f"{path} is not a readable cxrgen checkpoint (torch cannot load it as a weights-only file: "
-            f"{type(exc).__name__}: {first_line}); give a best.pt / last.pt written by `cxrgen train`"
+            f"{type(exc).__name__}: {first_sentence(str(exc))}); give a best.pt / last.pt written by `cxrgen train`"
         ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise InputError(

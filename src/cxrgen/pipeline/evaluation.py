@@ -207,8 +207,12 @@ def load_split(dataset: str, root: str, options: dict, split: str, max_studies: 
 def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = None, root: str | None = None,
                         out: str | Path | None = None, beam_size: int | None = None, batch_size: int = 16,
                         max_studies: int = 0, metrics: Sequence[str] | None = None, device: str = "cpu",
-                        studies: Sequence[Study] | None = None, meteor: str | None = None) -> Evaluation:
-    """Generate and score one split with the checkpoint alone (dataset, language, section from it)."""
+                        studies: Sequence[Study] | None = None, meteor: str | None = None,
+                        progress: Callable[[int, int], None] | None = None,
+                        log: Callable[[str], None] | None = None) -> Evaluation:
+    """Generate and score one split with the checkpoint alone (dataset, language, section from it).
+
+    ``progress(done, total)`` is called after each generated batch, ``log(message)`` at each stage."""
     from cxrgen.pipeline.inference import ReportPipeline
 
     gen = ReportPipeline.from_checkpoint(ckpt_path, device=device)
@@ -222,7 +226,12 @@ def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = No
             raise InputError(f"{ckpt_path} does not name its dataset; pass --dataset and --root")
         options = info.get("options", {}) if name == info.get("name") else {}
         studies = load_split(name, where, options, split, max_studies)
-    hyps = generate_reports(gen, studies, section=section, batch_size=batch_size, beam_size=beam_size)
+    if log:
+        log(f"generating {len(studies)} reports ({ckpt.model_name}, {split} split) ...")
+    hyps = generate_reports(gen, studies, section=section, batch_size=batch_size, beam_size=beam_size,
+                            progress=progress)
+    if log:
+        log(f"scoring {len(hyps)} reports ({', '.join(metrics) if metrics else 'every metric'} and clinical efficacy) ...")
     ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.seed, meteor=meteor)
     ev.meta.update({"split": split, "checkpoint": str(ckpt_path), "model": ckpt.model_name,
                     "epoch": ckpt.epoch, "git_sha": ckpt.git_sha, "versions": ckpt.versions,

@@ -24,7 +24,9 @@ import torch
 from cxrgen.data.image_io import load_image, load_image_bytes
 from cxrgen.data.transforms import build_transform
 from cxrgen.decoding.config import DecodeConfig
+from cxrgen.device import parse_device
 from cxrgen.errors import InputError
+from cxrgen.models.state import load_weights
 from cxrgen.pipeline.checkpoint import Checkpoint
 from cxrgen.text.languages import get_language
 
@@ -52,7 +54,7 @@ def build_model(ckpt: Checkpoint):
     if getattr(config, "prompt", None) is not None:  # CN-X2RG's prompt encoder: in the checkpoint too
         config.prompt.encoder.weights = None
     model = create_model(ckpt.model_name, config, vocab)
-    model.load_state_dict(ckpt.weights)
+    load_weights(model, ckpt.weights, ckpt.path or "the checkpoint")
     model.eval()
     return model, vocab
 
@@ -157,7 +159,7 @@ class ReportPipeline:
     def __init__(self, model, vocab, *, preprocessing: dict | None = None, lang: str | None = None,
                  decode: DecodeConfig | None = None, label_names: Sequence[str] = (),
                  device: str | torch.device = "cpu", checkpoint: Checkpoint | None = None):
-        self.device = torch.device(device)
+        self.device = parse_device(device)
         self.model, self.vocab = model.to(self.device), vocab
         self.checkpoint = checkpoint
         pre = preprocessing or {}
@@ -183,8 +185,10 @@ class ReportPipeline:
         if not images:
             raise InputError("no image given: a study needs at least one image")
         if len(images) > self.max_views:
-            raise InputError(f"{len(images)} images given; this model reads at most {self.max_views} views per "
-                             "study (frontal first)")
+            views = f"{self.max_views} view" + ("s" if self.max_views != 1 else "")
+            hint = ": give the frontal image only" if self.max_views == 1 else ""
+            raise InputError(f"{len(images)} images given; this model reads at most {views} per study "
+                             f"(frontal first){hint}")
         arrays = [image_array(im, name=f"image {i + 1}") for i, im in enumerate(images)]
         x = torch.stack([self.transform(a) for a in arrays])  # (V, 3, H, W)
         return x.unsqueeze(0).to(self.device), torch.ones(1, len(arrays), dtype=torch.bool, device=self.device)
@@ -227,14 +231,12 @@ def label_report(text: str, lang: str, label_set: str = "chexpert") -> dict[str,
 
 
 def report_graph(text: str, lang: str) -> dict:
-    """The entity graph of a report (cxrgen.labeling.graph), as plain data."""
-    import dataclasses
-
+    """The entity graph of a report as a RadGraph doc (CN-RadGraph labels): the schema `cxrgen graph`
+    writes, so that `generate --json` output and graph files are read by the same code."""
     from cxrgen.labeling.graph import extract_graph
+    from cxrgen.labeling.radgraph_io import graph_to_doc
 
-    g = dataclasses.asdict(extract_graph(text, lang))
-    g.pop("tokens", None)  # the report's tokens: the text is already there
-    return g
+    return graph_to_doc(extract_graph(text, lang))
 
 
 def load(checkpoint: str | Path, device: str | torch.device = "cpu") -> ReportPipeline:

@@ -19,6 +19,7 @@ ASCII-only regex: a non-empty Chinese report never yields zero tokens.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -93,17 +94,27 @@ def chinese_char_tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _jieba_tokenizer():
+def jieba_tokenizer():
+    """cxrgen's own jieba tokenizer (jieba's global one is left untouched), its dictionary loaded now,
+    without the four "Building prefix dict ..." lines jieba logs at DEBUG on every run."""
     import jieba  # core dependency; imported lazily because its dictionary takes ~1 s to load
 
-    return jieba.Tokenizer()
+    logger = logging.getLogger("jieba")  # jieba.default_logger
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+    finally:
+        logger.setLevel(level)
+    return tokenizer
 
 
 def chinese_jieba_tokens(text: str) -> list[str]:
     """Words of jieba's precise mode (HMM on), lower-cased, spaces and punctuation dropped;
     text is NFKC-normalised first so full-width Latin letters and digits become ASCII."""
     text = unicodedata.normalize("NFKC", text).lower()
-    words = _jieba_tokenizer().lcut(text, HMM=True)
+    words = jieba_tokenizer().lcut(text, HMM=True)
     return [w for w in (w.strip() for w in words) if w and not _is_punct(w)]
 
 

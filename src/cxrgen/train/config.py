@@ -1,9 +1,10 @@
 """Typed training configuration: dataclasses, YAML presets, ``key=value`` overrides.
 
 The pattern is nanoGPT's ``GPTConfig``: each component takes its own dataclass. A preset in
-``configs/*.yaml`` has one mapping per section (``data``, ``model``, ``optim``, ``train``,
+``cxrgen/configs/*.yaml`` (package data, see :mod:`cxrgen.train.presets`) has one mapping per section (``data``, ``model``, ``optim``, ``train``,
 ``decode``); a key that is not a field, or a value of the wrong type, is a :class:`ConfigError`
-that lists the valid keys (the one checker, :func:`cxrgen.config.from_dict`). YAML is read with ``yaml.safe_load`` only (no object construction).
+that lists the valid keys (the one checker, :func:`cxrgen.config.from_dict`), a number out of its range
+(``RANGES``) one that names the range. YAML is read with ``yaml.safe_load`` only (no object construction).
 
 The resolved config (defaults filled in, overrides applied) is written into the run folder and
 into every checkpoint, so a run can be repeated from either.
@@ -23,6 +24,7 @@ from cxrgen.data.transforms import R2GEN_CROP, R2GEN_RESIZE
 from cxrgen.decoding.config import DecodeConfig
 from cxrgen.errors import ConfigError
 from cxrgen.text.languages import LANGUAGES
+from cxrgen.train.presets import read_preset
 
 
 @dataclass
@@ -127,7 +129,9 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "config") -> "Config":
-        return from_dict(cls, d or {}, where)
+        config = from_dict(cls, d or {}, where)
+        check_ranges(config, where)
+        return config
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
@@ -135,21 +139,9 @@ class Config:
 
 # --------------------------------------------------------------------------- presets and overrides
 
-CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs"
-
-
-def preset_path(name_or_path: str | Path) -> Path:
-    """A YAML path as given, or the name of a preset in ``configs/`` (``r2gen_iu_xray``)."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        if not p.is_file():
-            raise ConfigError(f"config file {p} does not exist")
-        return p
-    candidate = CONFIG_DIR / f"{name_or_path}.yaml"
-    if candidate.is_file():
-        return candidate
-    valid = ", ".join(sorted(q.stem for q in CONFIG_DIR.glob("*.yaml"))) or "(none found)"
-    raise ConfigError(f"unknown config {name_or_path!r}: not a file and not a preset; presets: {valid}")
+def preset_path(name_or_path: str | Path) -> str:
+    """Where a preset or YAML file is read from, for messages (presets are package data: see presets.py)."""
+    return read_preset(name_or_path)[1]
 
 
 def apply_overrides(d: dict, overrides: list[str]) -> dict:
@@ -194,17 +186,64 @@ def load_config(name_or_path: str | Path | None = None, overrides: list[str] | N
     d: dict = {}
     where = "config"
     if name_or_path:
-        path = preset_path(name_or_path)
-        where = str(path)
-        try:
-            d = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-        if not isinstance(d, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of sections")
+        d, where = read_preset(name_or_path)
     d = apply_overrides(_fix_scientific(d), overrides or [])
     return Config.from_dict(d, where)
 
 
 def save_config(config: Config, path: str | Path) -> None:
     Path(path).write_text(config.to_yaml(), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- ranges
+
+INF = float("inf")
+
+#: the allowed range of every numeric key: (low, high, low excluded). A test checks that every int or
+#: float field has one. Upper bounds are only where the value is a probability or a seed.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "data.max_seq_length": (1, INF, False), "data.threshold": (1, INF, False),
+    "data.resize": (1, INF, False), "data.crop": (1, INF, False), "data.max_views": (1, INF, False),
+    "data.num_workers": (0, INF, False), "data.max_train_studies": (0, INF, False),
+    "data.max_eval_studies": (0, INF, False), "data.sentence_shuffle": (0, 1, False),
+    "data.entity_swap": (0, 1, False), "data.oversample_max_factor": (1, INF, False),
+    "data.oversample_max_per_finding": (1, INF, False),
+    "model.aux_loss_weight": (0, INF, False),
+    "optim.lr_encoder": (0, INF, False),  # 0 freezes the image encoder
+    "optim.lr_decoder": (0, INF, True), "optim.weight_decay": (0, INF, False),
+    "optim.step_size": (1, INF, False), "optim.gamma": (0, 1, True), "optim.warmup_steps": (0, INF, False),
+    "optim.grad_clip": (0, INF, False), "optim.accumulate": (1, INF, False),
+    "decode.beam_size": (1, INF, False), "decode.max_len": (0, INF, False), "decode.min_len": (0, INF, False),
+    "decode.length_penalty": (0, INF, False),
+    "pretrain.steps": (0, INF, False), "pretrain.lr": (0, INF, True), "pretrain.batch_size": (1, INF, False),
+    "pretrain.threads": (0, INF, False),
+    "train.epochs": (1, INF, False), "train.batch_size": (1, INF, False), "train.eval_batch_size": (1, INF, False),
+    "train.seed": (0, 2**32 - 1, False),  # numpy's seed range
+    "train.val_every": (1, INF, False), "train.early_stop": (0, INF, False), "train.keep_every": (0, INF, False),
+    "train.max_steps": (0, INF, False), "train.log_every": (1, INF, False), "train.threads": (0, INF, False),
+}
+
+
+def range_text(low: float, high: float, low_open: bool) -> str:
+    hi = "inf)" if high == INF else f"{high:g}]"
+    return f"{'(' if low_open else '['}{low:g}, {hi}"
+
+
+def _in_range(value: float, low: float, high: float, low_open: bool) -> bool:
+    return value == value and (value > low if low_open else value >= low) and value <= high  # NaN fails
+
+
+def check_ranges(config: Config, where: str = "config") -> None:
+    """Every numeric key within its range (``RANGES``), Adam's betas in [0, 1), crop <= resize."""
+    for key, (low, high, low_open) in RANGES.items():
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        if not _in_range(value, low, high, low_open):
+            raise ConfigError(f"{where}: {key}={value!r} is out of range; it must be in "
+                              f"{range_text(low, high, low_open)}")
+    betas = config.optim.betas
+    if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
+        raise ConfigError(f"{where}: optim.betas={betas!r} must be two numbers in [0, 1), e.g. [0.9, 0.98]")
+    if config.data.crop > config.data.resize:
+        raise ConfigError(f"{where}: data.crop={config.data.crop} is larger than data.resize={config.data.resize}; "
+                          f"the random crop must fit inside the resized image")

@@ -19,6 +19,8 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
+from cxrgen.device import parse_device
+
 
 @dataclass
 class DistInfo:
@@ -38,11 +40,10 @@ class DistInfo:
 def resolve_device(name: str, info: DistInfo | None = None) -> torch.device:
     """``auto`` picks the local GPU of this rank if there is one, else the CPU."""
     info = info or DistInfo()
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        name = f"cuda:{info.local_rank}"
-    return torch.device(name)
+    device = parse_device(name)  # a one-line error for `gpu`, or `cuda` on a CPU-only build
+    if device.type == "cuda" and device.index is None:
+        return torch.device(f"cuda:{info.local_rank}")
+    return device
 
 
 def init_distributed(device: str = "auto") -> DistInfo:

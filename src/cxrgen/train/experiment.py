@@ -31,6 +31,7 @@ from cxrgen.train.data import (
 )
 from cxrgen.train.loop import Trainer, TrainState
 from cxrgen.train.pretrain import WARM_ENCODER_FILE, image_encoder, pretrain_encoder
+from cxrgen.train.run_folder import prepare_run_folder
 from cxrgen.train.sampling import oversample
 
 #: metrics computed at validation (METEOR is left to `cxrgen evaluate`: it is the slowest)
@@ -56,6 +57,10 @@ def model_options(config: Config, label_names: Sequence[str]) -> dict[str, Any]:
         enc["weights"] = config.model.encoder_weights
     opts["encoder"] = enc
     return opts
+
+
+def _absolute(path: str) -> str:
+    return str(Path(path).resolve()) if path else ""
 
 
 def fit_retrieval_index(model, studies: Sequence[Study], generator, section: str, batch_size: int = 32) -> None:
@@ -95,8 +100,11 @@ def make_val_fn(config: Config, val_studies: Sequence[Study], train_studies: Seq
 
 
 def run(config: Config, root: str | None = None, resume: str | None = None, run_dir: str | None = None,
-        dist: D.DistInfo | None = None) -> RunResult:
-    """Train as the config says; returns the run folder (config.yaml, metrics.csv, best.pt, last.pt)."""
+        dist: D.DistInfo | None = None, overwrite: bool = False) -> RunResult:
+    """Train as the config says; returns the run folder (config.yaml, metrics.csv, best.pt, last.pt).
+
+    A run folder that already holds files is refused unless ``resume`` or ``overwrite`` (the old run is
+    then moved aside, see :mod:`cxrgen.train.run_folder`)."""
     from cxrgen.models import create_model, list_models
     from cxrgen.models.config import to_dict as model_config_dict
 
@@ -104,6 +112,7 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
     if c.model.name not in list_models():
         raise ConfigError(f"unknown model {c.model.name!r}; valid choices: {', '.join(list_models())}")
     dist = dist or D.DistInfo()
+    prepare_run_folder(run_dir or c.train.out, resume=resume, overwrite=overwrite, move=dist.is_main)
     if c.train.threads:
         torch.set_num_threads(c.train.threads)
     seed_everything(c.train.seed)  # model initialisation and vocabulary order repeat exactly
@@ -119,7 +128,8 @@ def run(config: Config, root: str | None = None, resume: str | None = None, run_
         "text": text_meta(vocab, c),
         "preprocessing": preprocessing_of(c.data),
         "label_names": label_names,
-        "dataset": {"name": c.data.dataset, "root": str(root or c.data.root), "options": c.data.options,
+        # absolute: `cxrgen evaluate` finds the data from any working folder, not only the one trained in
+        "dataset": {"name": c.data.dataset, "root": _absolute(root or c.data.root), "options": c.data.options,
                     "train_studies": len(train_studies), "val_studies": len(val_studies)},
     }
     augment = None

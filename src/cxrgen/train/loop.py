@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader
 
 from cxrgen.errors import ConfigError
 from cxrgen.models.contrastive import info_nce
+from cxrgen.models.state import load_weights
 from cxrgen.train import distributed as D
 from cxrgen.pipeline.checkpoint import (
     package_versions,
@@ -198,7 +199,7 @@ class Trainer:
             raise ConfigError(
                 f"{path} holds model {ckpt.get('model_name')!r} but the config asks for {self.config.model.name!r}"
             )
-        self.model.load_state_dict(ckpt["model"])
+        load_weights(self.model, ckpt["model"], str(path))
         self.optimizer.load_state_dict(ckpt["optimizer"])
         self.scheduler.load_state_dict(ckpt["scheduler"])
         self.scaler.load_state_dict(ckpt["scaler"])

@@ -380,10 +380,13 @@ PARALLEL_MIN_PAIRS = 1500
 
 
 #: From this many distinct pairs, :meth:`MeteorScorer.rows` takes the compiled pair loop even
-#: when numba is not loaded yet: importing it and loading the cached compiled loop cost ~0.6 s
-#: once per process, the per-pair Python path ~1.3 ms per pair (590 IU pairs: 0.75 s the first
-#: time, 0.13 s after, against 0.77-0.95 s), so it pays off from ~460 pairs.
-BATCH_MIN_PAIRS = 500
+#: when numba is not loaded yet: importing numba and loading the cached compiled loop cost ~0.5 s
+#: once per process, which a whole `cxrgen score` process pays in full. Measured as whole
+#: `cxrgen score --metrics METEOR --tokenized` processes (CPU seconds, best of 3, 2 cores, 2026-12-04),
+#: per-pair path / compiled loop: IU test set (590 shifted pairs, 580 distinct) 0.81 / 1.10;
+#: 590 IU pairs of the bench's every-report pairing 1.12 / 1.12; 800 such pairs 1.35 / 1.14;
+#: 1,000: 1.59 / 1.21; 1,500: 2.05 / 1.29; 2,500: 2.72 / 1.66. Even at ~600, so from 700.
+BATCH_MIN_PAIRS = 700
 
 
 def _use_batch(n_pairs: int) -> bool:
