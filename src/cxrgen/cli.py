@@ -27,6 +27,7 @@ COMMANDS = (
     "graph",
     "serve",
     "humaneval",
+    "batch",
 )
 
 

@@ -37,14 +37,16 @@ def run(args) -> int:
         return _evaluate(args)
     if not args.file or not args.out:
         raise InputError("give a report FILE and --out OUT.jsonl (or --eval-refs/--eval-hyps)")
-    from cxrgen.labeling.graph import get_extractor
-    from cxrgen.labeling.radgraph_io import write_jsonl
+    from cxrgen.batch.work import graph_batch
     from cxrgen.labeling.reports_io import read_reports, screen_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
-    extractor = get_extractor(args.lang)
-    n = write_jsonl((extractor.extract(t, rid) for (rid, _), t in zip(reports, texts)), args.out)
+    docs = graph_batch([(rid, t) for (rid, _), t in zip(reports, texts)], args.lang)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    n = len(docs)
     print(f"wrote {n} graph(s) ({args.lang}) -> {args.out}", file=sys.stderr)
     return 0
 

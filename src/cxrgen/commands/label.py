@@ -29,18 +29,19 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.labeling import get_label_set, get_labeler
+    from cxrgen.batch.work import label_batch, label_columns
     from cxrgen.labeling.reports_io import read_reports, screen_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
-    label_set = get_label_set(args.labels)
-    labels = get_labeler(args.lang, mt_variants=args.mt_variants).label_many(texts, label_set)
+    columns = label_columns(args.labels)
+    rows = label_batch([(rid, t) for (rid, _), t in zip(reports, texts)], args.lang, args.labels,
+                       mt_variants=args.mt_variants)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", *label_set.columns])
-        for (rid, _), row in zip(reports, labels):
-            writer.writerow([rid, *("" if row[c] is None else row[c] for c in label_set.columns)])
+        writer.writerow(["id", *columns])
+        for row in rows:
+            writer.writerow([row["id"], *("" if row[c] is None else row[c] for c in columns)])
     print(f"labelled {len(reports)} report(s) ({args.lang}, {args.labels}) -> {args.out}",
           file=sys.stderr)
     return 0
