@@ -118,10 +118,11 @@ def _finish(job: Job, stage: str, shard: Shard, rows: _Rows, output: list[dict],
         write_rows(output, folder.output(shard.name), job.fmt)
         files.append(folder.output(shard.name))
     if rows.errors and stage == "main":
-        write_rows(rows.errors, folder.errors(shard.name), "jsonl")
+        ordered = sorted(rows.errors, key=lambda e: (e["row"] is not None, e["row"] or 0))
+        write_rows(ordered, folder.errors(shard.name), "jsonl")
         files.append(folder.errors(shard.name))
-    return {"stage": stage, "shard": shard.name, "rows": len(rows.good) + len(rows.errors),
-            "ok": len(output) if stage == "main" else len(rows.good), "errors": len(rows.errors),
+    ok = len(output) if stage == "main" else len(rows.good)
+    return {"stage": stage, "shard": shard.name, "rows": ok + len(rows.errors), "ok": ok, "errors": len(rows.errors),
             "kinds": dict(Counter(e["kind"] for e in rows.errors)), "warnings": dict(rows.warnings),
             "files": [str(Path(f).relative_to(folder.root)) for f in files],
             "seconds": round(time.perf_counter() - started, 4)}

@@ -1,0 +1,134 @@
+"""`cxrgen batch` on a real local Ray: outputs equal the in-process commands row for row, error
+rows, --max-errors, a refused rerun with other options, corpus scores equal to 1e-12."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+
+import numpy as np
+import pytest
+
+from conftest import make_reports, read_jsonl, write_jsonl
+from cxrgen.batch.shards import read_output
+from cxrgen.cli import main
+
+pytestmark = pytest.mark.usefixtures("local_ray")
+
+
+def _shards(folder, n_shards: int, per_shard: int, seed: int = 0) -> list[tuple[str, str]]:
+    reports = make_reports(n_shards * per_shard, seed)
+    pairs = [(f"r{i}", t) for i, t in enumerate(reports)]
+    for k in range(n_shards):
+        write_jsonl(folder / f"part-{k:03d}.jsonl",
+                    [{"id": rid, "report": t} for rid, t in pairs[k * per_shard:(k + 1) * per_shard]])
+    return pairs
+
+
+def _in_process_labels(tmp_path, pairs, labels="chexpert") -> list[dict]:
+    src = write_jsonl(tmp_path / "all.jsonl", [{"id": r, "report": t} for r, t in pairs])
+    out = tmp_path / "labels.csv"
+    assert main(["label", str(src), "--lang", "en", "--labels", labels, "--out", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8") as f:
+        return [{k: (None if v == "" else (v if k == "id" else int(v))) for k, v in row.items()}
+                for row in csv.DictReader(f)]
+
+
+def test_label_equals_in_process_row_for_row_and_bad_rows_go_to_errors(tmp_path, capsys):
+    pairs = _shards(tmp_path / "in", 3, 20)
+    # bad rows at known places: malformed JSON, an empty report, a duplicate id, no report field
+    with open(tmp_path / "in" / "part-001.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": "x1", "report": \n')
+        f.write(json.dumps({"id": "x2", "report": "   "}) + "\n")
+        f.write(json.dumps({"id": "r20", "report": "No effusion."}) + "\n")
+        f.write(json.dumps({"id": "x3"}) + "\n")
+    out = tmp_path / "out"
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--labels", "chexpert",
+                 "--out", str(out), "--format", "parquet"]) == 0
+    rows = [r for k in range(3) for r in read_output(out / "shards" / f"part-{k:03d}.parquet")]
+    assert rows == _in_process_labels(tmp_path, pairs)
+    errors = read_jsonl(out / "errors" / "part-001.jsonl")
+    assert [(e["row"], e["id"], e["kind"]) for e in errors] == [
+        (21, None, "malformed-row"), (22, "x2", "empty-report"), (23, "r20", "duplicate-id"),
+        (24, "x3", "missing-field")]
+    assert all(e["file"].endswith("part-001.jsonl") and e["reason"] for e in errors)
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["rows"], summary["ok"], summary["errors"], summary["shards_done"]) == (64, 60, 4, 3)
+    assert summary["errors_by_kind"] == {"malformed-row": 1, "empty-report": 1, "duplicate-id": 1,
+                                         "missing-field": 1}
+    assert summary["rows_per_s"] > 0 and summary["wall_s"] > 0
+    assert "4 error(s)" in capsys.readouterr().err
+    # the same job again: every shard is done, nothing is redone, outputs unchanged
+    before = {p.name: p.read_bytes() for p in (out / "shards").iterdir()}
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--labels", "chexpert",
+                 "--out", str(out), "--format", "parquet"]) == 0
+    assert json.loads((out / "summary.json").read_text())["shards_this_run"] == 0
+    assert {p.name: p.read_bytes() for p in (out / "shards").iterdir()} == before
+    # other options on the same folder: refused, nothing overwritten
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--labels", "chestxray14",
+                 "--out", str(out), "--format", "parquet"]) == 2
+    assert "holds another job (its options differ)" in capsys.readouterr().err
+
+
+def test_graph_over_a_manifest_equals_in_process(tmp_path):
+    reports = make_reports(7, seed=3)
+    manifest = write_jsonl(tmp_path / "manifest.jsonl", [
+        {"study_id": f"s{i}", "patient_id": f"p{i}", "images": [], "findings": t, "language": "en"}
+        for i, t in enumerate(reports)])
+    out = tmp_path / "out"
+    assert main(["batch", "graph", "--dataset", "manifest", "--root", str(manifest), "--lang", "en",
+                 "--shard-size", "3", "--out", str(out)]) == 0
+    assert sorted(p.name for p in (out / "shards").iterdir()) == [
+        "manifest-00000.jsonl", "manifest-00001.jsonl", "manifest-00002.jsonl"]
+    batch = [d for k in range(3) for d in read_jsonl(out / "shards" / f"manifest-{k:05d}.jsonl")]
+    src = write_jsonl(tmp_path / "r.jsonl", [{"id": f"s{i}", "report": t} for i, t in enumerate(reports)])
+    assert main(["graph", str(src), "--lang", "en", "--out", str(tmp_path / "g.jsonl")]) == 0
+    assert batch == read_jsonl(tmp_path / "g.jsonl")
+    assert any(d["entities"] for d in batch)
+
+
+def test_max_errors_stops_the_job(tmp_path, capsys):
+    write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"e{i}", "report": ""} for i in range(5)])
+    out = tmp_path / "out"
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(out),
+                 "--max-errors", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "5 error row(s), more than --max-errors 3: stopped" in err
+    assert json.loads((out / "summary.json").read_text())["stopped"]
+    assert len(read_jsonl(out / "errors" / "a.jsonl")) == 5
+
+
+def test_corpus_scores_over_shards_equal_single_process(tmp_path):
+    from cxrgen.metrics import score_corpus
+
+    rng = random.Random(7)
+    hyps = make_reports(90, seed=11)
+    refs = make_reports(90, seed=12)
+    hyps[5] = ""  # an empty hypothesis is scored (0), as in-process
+    refs = [r if i % 4 else [r, make_reports(1, seed=100 + i)[0]] for i, r in enumerate(refs)]  # some 2-ref
+    ids = [f"q{i}" for i in range(90)]
+    order = list(range(90))
+    cuts = sorted(rng.sample(range(1, 90), 3))  # 4 shards of unequal sizes
+    for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, 90])):
+        write_jsonl(tmp_path / "in" / f"s{k}.jsonl",
+                    [{"id": ids[i], "report": hyps[i], "reference": refs[i]} for i in order[a:b]])
+    out = tmp_path / "out"
+    assert main(["batch", "score", str(tmp_path / "in"), "--lang", "en", "--out", str(out)]) == 0
+    batch = json.loads((out / "scores.json").read_text())
+    single = score_corpus(refs, hyps, lang="en", ids=ids)
+    assert set(batch["scores"]) == set(single.values()) == {
+        "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"}
+    for name, value in single.values().items():
+        assert abs(batch["scores"][name] - value) <= 1e-12, name
+        assert batch["signatures"][name] == str(single.scores[name].signature)
+    assert batch["n"] == 90
+    # CIDEr-D really needed the corpus frequencies: one shard's own would give other rows
+    per_report = {r["id"]: r for k in range(4) for r in read_jsonl(out / "shards" / f"s{k}.jsonl")}
+    expected = single.per_report()
+    assert np.allclose([per_report[r["id"]]["CIDEr"] for r in expected], [r["CIDEr"] for r in expected],
+                       atol=1e-12, rtol=0)
+    first = read_jsonl(tmp_path / "in" / "s0.jsonl")
+    alone = score_corpus([r["reference"] for r in first], [r["report"] for r in first], lang="en",
+                         metrics=["CIDEr"])
+    assert not np.allclose(alone.stats["CiderD"].rows[:, 0], [per_report[r["id"]]["CIDEr"] for r in first])
