@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -132,3 +137,92 @@ def test_corpus_scores_over_shards_equal_single_process(tmp_path):
     alone = score_corpus([r["reference"] for r in first], [r["report"] for r in first], lang="en",
                          metrics=["CIDEr"])
     assert not np.allclose(alone.stats["CiderD"].rows[:, 0], [per_report[r["id"]]["CIDEr"] for r in first])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny R2Gen trained on the toy dataset of tests/train (as tests/test_inference.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
+    from toy_data import TINY_R2GEN, write_toy_dataset
+
+    from cxrgen.train.config import load_config
+    from cxrgen.train.experiment import run
+
+    root = write_toy_dataset(tmp_path_factory.mktemp("toy"), n=24)
+    out = tmp_path_factory.mktemp("run")
+    run(load_config(None, TINY_R2GEN + [f"data.root={root}", f"train.out={out}", "train.epochs=1"]))
+    return root, out / "best.pt"
+
+
+def test_generate_with_an_actor_pool_equals_cxrgen_generate(trained, tmp_path, capsys):
+    root, ckpt = trained
+    studies = [{"id": f"s{i}", "images": [f"images/s{i}.png"], "reference": f"ref {i}"} for i in range(6)]
+    studies.insert(2, {"id": "bad", "images": ["images/missing.png"]})
+    (root / "images" / "tiny.png").write_bytes((root / "images" / "s0.png").read_bytes()[:40])
+    studies.append({"id": "cut", "images": ["images/tiny.png"]})
+    (root / "shards").mkdir()
+    write_jsonl(root / "shards" / "a.jsonl", [{**s, "images": [f"../{p}" for p in s["images"]]} for s in studies[:4]])
+    write_jsonl(root / "shards" / "b.jsonl", [{**s, "images": [str(root / p) for p in s["images"]]} for s in studies[4:]])
+    out = tmp_path / "out"
+    # two actors, one model each, one shard each
+    assert main(["batch", "generate", str(root / "shards"), "--ckpt", str(ckpt), "--out", str(out)]) == 0
+    batch = read_jsonl(out / "shards" / "a.jsonl") + read_jsonl(out / "shards" / "b.jsonl")
+    capsys.readouterr()
+    expected = []
+    for i in range(6):
+        assert main(["generate", "--ckpt", str(ckpt), str(root / "images" / f"s{i}.png")]) == 0
+        expected.append({"id": f"s{i}", "report": capsys.readouterr().out.rstrip("\n"), "reference": f"ref {i}"})
+    assert batch == expected and all(r["report"] for r in batch)
+    errors = read_jsonl(out / "errors" / "a.jsonl") + read_jsonl(out / "errors" / "b.jsonl")
+    assert [(e["id"], e["kind"]) for e in errors] == [("bad", "unreadable-image"), ("cut", "unreadable-image")]
+    assert "missing.png" in errors[0]["reason"] and "tiny.png" in errors[1]["reason"]
+
+
+def _descendants(pid: int) -> list:
+    import psutil  # a dependency of Ray
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_sigkilled_driver_then_rerun_gives_the_uninterrupted_output(tmp_path):
+    _shards(tmp_path / "in", 16, 1000, seed=5)
+    # the uninterrupted run (on this module's Ray)
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(tmp_path / "whole")]) == 0
+    # a driver of its own (no --address: it starts a local Ray instance), killed -9 mid-job
+    out = tmp_path / "killed"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    cmd = [sys.executable, "-m", "cxrgen", "batch", "label", str(tmp_path / "in"), "--lang", "en", "--out",
+           str(out), "--workers", "1", "--num-cpus", "2", "--object-store-mb", "150"]
+    driver = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = out / "done.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while not (done.exists() and done.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+            assert driver.poll() is None, "the driver ended before it could be killed"
+            time.sleep(0.05)
+        ray_processes = _descendants(driver.pid)
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(30)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    time.sleep(1)
+    for p in ray_processes:  # Ray's agents outlive a SIGKILLed driver: stop the ones it started
+        if p.is_running():
+            p.kill()
+    finished = len(done.read_text().splitlines())
+    assert 1 <= finished < 16, f"{finished} shards finished before the kill; the test needs it mid-job"
+    # rerun with the same folder: the finished shards are skipped, the output is the uninterrupted one
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["shards_this_run"] == 16 - finished and summary["rows"] == 16_000
+    names = sorted(p.name for p in (tmp_path / "whole" / "shards").iterdir())
+    assert sorted(p.name for p in (out / "shards").iterdir()) == names  # no temporary left behind
+    for name in names:
+        assert (out / "shards" / name).read_bytes() == (tmp_path / "whole" / "shards" / name).read_bytes()
