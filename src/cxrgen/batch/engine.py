@@ -31,6 +31,22 @@ from cxrgen.errors import CxrgenError, InputError
 _WORKER_ENV = {"CXRGEN_METEOR_WORKERS": "1"}
 
 
+def alive_nodes() -> int:
+    import ray
+
+    return sum(1 for n in ray.nodes() if n.get("Alive"))
+
+
+def wait_for_nodes(n: int, seconds: float = 120) -> None:
+    """Wait until the cluster has ``n`` live nodes (workers joining, an autoscaler scaling up)."""
+    deadline = time.monotonic() + seconds
+    while alive_nodes() < n:
+        if time.monotonic() > deadline:
+            raise InputError(f"the Ray cluster has {alive_nodes()} live node(s) after {seconds:.0f} s, "
+                             f"--min-nodes asks for {n}; start more nodes or lower --min-nodes")
+        time.sleep(0.5)
+
+
 def connect(address: str | None = None, num_cpus: int | None = None,
             object_store_memory: int | None = None) -> tuple[str, bool]:
     """Join the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local instance.
@@ -74,9 +90,16 @@ def _resolve(context: dict) -> dict:
     return ctx
 
 
+def _on_node(record: str) -> str:
+    """The done-record with the id of the Ray node that ran the shard."""
+    import ray
+
+    return json.dumps({**json.loads(record), "node": ray.get_runtime_context().get_node_id()})
+
+
 def _map_shards(batch: dict[str, np.ndarray], job: Job, context: dict) -> dict[str, np.ndarray]:
     ctx = _resolve(context)
-    return {"record": np.array([run_shard(job, spec, ctx) for spec in batch["spec"]], dtype=object)}
+    return {"record": np.array([_on_node(run_shard(job, spec, ctx)) for spec in batch["spec"]], dtype=object)}
 
 
 class _GenerateActor:
@@ -86,7 +109,7 @@ class _GenerateActor:
         self.inner = ShardGenerator(job, device)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {"record": np.array([self.inner.run(spec) for spec in batch["spec"]], dtype=object)}
+        return {"record": np.array([_on_node(self.inner.run(spec)) for spec in batch["spec"]], dtype=object)}
 
 
 def stream_stage(job: Job, shards: list[Shard], workers: int, context: dict,
@@ -134,7 +157,7 @@ def _clear_temporaries(root: Path) -> int:
 
 def run_job(job: Job, shards: list[Shard], describe: dict[str, Any], *, workers: int = 2,
             address: str | None = None, max_errors: int | None = None, num_cpus: int | None = None,
-            object_store_memory: int | None = None, device: str | None = None,
+            object_store_memory: int | None = None, device: str | None = None, min_nodes: int = 1,
             log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict[str, Any]:
     """Run (or resume) ``job`` over ``shards``; returns the summary (also ``summary.json``)."""
     import ray
@@ -149,23 +172,22 @@ def run_job(job: Job, shards: list[Shard], describe: dict[str, Any], *, workers:
         _clear_temporaries(folder.root)
         used, owned = connect(address, num_cpus, object_store_memory)
         try:
+            wait_for_nodes(min_nodes)
+            nodes = alive_nodes()
             ready = time.perf_counter()
-            stages = ["df", "main"] if job.command == "score" and _needs_df(job) else ["main"]
-            run = {"shards": 0, "rows": 0, "errors": 0}
-            stopped = None
-            for stage in stages:
-                context: dict[str, Any] = {"stage": stage}
-                if stage == "main" and "df" in stages:
-                    df, n_docs = scoring.merge_document_frequencies(job, [s.name for s in shards])
-                    context.update(df_ref=ray.put(df), n_docs=n_docs)
-                stopped = _run_stage(job, stage, shards, workers, context, device, max_errors, run, log)
-                if stopped:
-                    break
+            if used.startswith("ray://"):
+                # Ray Data's executor needs a process of the cluster (a Ray client has none), so
+                # through a client the stages run in one small task on the cluster, which
+                # writes the same done-manifest (the output folder is on shared storage)
+                execute = ray.remote(num_cpus=0)(_execute_stages)
+                run, stopped = ray.get(execute.remote(job, shards, workers, device, max_errors))
+            else:
+                run, stopped = _execute_stages(job, shards, workers, device, max_errors, log)
             finished = time.perf_counter()
         finally:
             if owned:
                 ray.shutdown()
-        summary = _summary(job, shards, describe, run, used, workers,
+        summary = _summary(job, shards, describe, run, used, nodes, workers,
                            startup_s=ready - started, run_s=finished - ready, wall_s=time.perf_counter() - started)
         summary["stopped"] = stopped
         if job.command == "score" and not stopped:
@@ -175,6 +197,26 @@ def run_job(job: Job, shards: list[Shard], describe: dict[str, Any], *, workers:
     if stopped:
         raise CxrgenError(stopped)
     return summary
+
+
+def _execute_stages(job: Job, shards: list[Shard], workers: int, device: str | None, max_errors: int | None,
+                    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> tuple[dict, str | None]:
+    """Every stage of the job in turn: ``({"shards", "rows", "errors"} of this run, stop reason)``."""
+    import ray
+
+    from cxrgen.batch import scoring
+
+    stages = ["df", "main"] if job.command == "score" and _needs_df(job) else ["main"]
+    run = {"shards": 0, "rows": 0, "errors": 0}
+    for stage in stages:
+        context: dict[str, Any] = {"stage": stage}
+        if stage == "main" and "df" in stages:
+            df, n_docs = scoring.merge_document_frequencies(job, [s.name for s in shards])
+            context.update(df_ref=ray.put(df), n_docs=n_docs)
+        stopped = _run_stage(job, stage, shards, workers, context, device, max_errors, run, log)
+        if stopped:
+            return run, stopped
+    return run, None
 
 
 def _needs_df(job: Job) -> bool:
@@ -205,7 +247,7 @@ def _run_stage(job, stage, shards, workers, context, device, max_errors, run, lo
     return None
 
 
-def _summary(job, shards, describe, run, address, workers, *, startup_s, run_s, wall_s) -> dict[str, Any]:
+def _summary(job, shards, describe, run, address, nodes, workers, *, startup_s, run_s, wall_s) -> dict[str, Any]:
     import ray
 
     from cxrgen import __version__
@@ -225,6 +267,6 @@ def _summary(job, shards, describe, run, address, workers, *, startup_s, run_s, 
         "errors": sum(r["errors"] for r in records.values()), "errors_by_kind": kinds, "warnings": warnings,
         "rows_this_run": run["rows"], "rows_per_s": round(run["rows"] / run_s, 1) if run_s > 0 else None,
         "startup_s": round(startup_s, 2), "run_s": round(run_s, 2), "wall_s": round(wall_s, 2),
-        "workers": workers, "ray": {"address": address, "version": ray.__version__},
+        "workers": workers, "ray": {"address": address, "nodes": nodes, "version": ray.__version__},
         "cxrgen": __version__, "options": job.options,
     }

@@ -47,6 +47,8 @@ def _common(q) -> None:
                    help="stop the job when more rows than this are errors (default: never)")
     q.add_argument("--address", default=None,
                    help="Ray cluster (ray://host:10001 or host:6379; default RAY_ADDRESS, else a local instance)")
+    q.add_argument("--min-nodes", type=int, default=1,
+                   help="wait (up to 2 minutes) until the cluster has this many live nodes (default 1)")
     q.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local instance (default: all)")
     q.add_argument("--object-store-mb", type=int, default=None, help="object store of the local instance, MB")
 
@@ -130,7 +132,7 @@ def run(args) -> int:
     store = args.object_store_mb * 1024 * 1024 if args.object_store_mb else None
     summary = run_job(job, shards, describe, workers=args.workers, address=args.address,
                       max_errors=args.max_errors, num_cpus=args.num_cpus, object_store_memory=store,
-                      device=getattr(args, "device", None))
+                      device=getattr(args, "device", None), min_nodes=args.min_nodes)
     _print_summary(summary)
     return 0
 
