@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from conftest import make_reports, write_jsonl
-from cxrgen.cli import main
 
 psutil = pytest.importorskip("psutil", reason="psutil comes with Ray")
 RAY = Path(sys.executable).with_name("ray")
@@ -44,18 +42,25 @@ def _wait_port(port: int, proc: subprocess.Popen, seconds: float = 120) -> None:
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
-    started = [c for p in procs if p.poll() is None for c in psutil.Process(p.pid).children(recursive=True)]
-    for p in reversed(procs):  # the worker node first, then the head
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    time.sleep(1)
-    for c in started:
-        if c.is_running():
-            c.kill()
+    """SIGTERM to the `ray start` processes and every process they started, SIGKILL to what is
+    left after 3 s: only processes of this test."""
+    tree = []
+    for p in procs:
+        try:
+            parent = psutil.Process(p.pid)
+            tree += [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+    for proc in tree:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(tree, timeout=3)
+    for proc in alive:
+        proc.kill()
+    for p in procs:
+        p.wait(10)
 
 
 @pytest.fixture
@@ -106,7 +111,9 @@ def test_a_job_runs_on_a_two_node_cluster_through_address(two_nodes, tmp_path):
     records = [json.loads(line) for line in (out / "done.jsonl").read_text().splitlines()]
     assert len({r["node"] for r in records}) == 2, "both nodes ran shards"
     # a driver on a node of the cluster joins it by the GCS address (host:port): the same output
-    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(tmp_path / "out2"),
-                 "--address", gcs]) == 0
+    done = subprocess.run([sys.executable, "-m", "cxrgen", "batch", "label", str(tmp_path / "in"), "--lang", "en",
+                           "--out", str(tmp_path / "out2"), "--address", gcs], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
     for k in range(6):
         assert (tmp_path / "out2" / "shards" / f"p{k}.jsonl").read_bytes() == (out / "shards" / f"p{k}.jsonl").read_bytes()
