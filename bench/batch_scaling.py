@@ -37,7 +37,7 @@ _SPLIT = {"en": re.compile(r"(?<=\.)\s+"), "fr": re.compile(r"(?<=\.)\s+"), "zh"
 
 
 def sentences(data: Path, lang: str) -> list[str]:
-    from cxrgen.labeling.evaluation import CASIA_FILES, casia_reports, iu_gold_reports, iu_zh_reports
+    from labeler_accuracy import CASIA_FILES, casia_reports, iu_gold_reports, iu_zh_reports  # bench/, beside this script
 
     if lang == "en":
         texts = [t for _, t, _ in iu_gold_reports(data)]
@@ -122,7 +122,8 @@ def label_section(args, work: Path) -> None:
 
 def generate_section(args, work: Path) -> None:
     from cxrgen.batch.work import generate_batch
-    from cxrgen.inference import load, read_checkpoint
+    from cxrgen.pipeline.checkpoint import read_checkpoint
+    from cxrgen.pipeline.inference import load
 
     ckpt = read_checkpoint(args.ckpt)
     root = Path((ckpt.get("config") or {}).get("data", {}).get("root", ""))

@@ -121,7 +121,7 @@ def test_corpus_scores_over_shards_equal_single_process(tmp_path):
     out = tmp_path / "out"
     assert main(["batch", "score", str(tmp_path / "in"), "--lang", "en", "--out", str(out)]) == 0
     batch = json.loads((out / "scores.json").read_text())
-    single = score_corpus(refs, hyps, lang="en", ids=ids)
+    single = score_corpus(hyps, refs, lang="en", ids=ids)
     assert set(batch["scores"]) == set(single.values()) == {
         "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr"}
     for name, value in single.values().items():
@@ -134,7 +134,7 @@ def test_corpus_scores_over_shards_equal_single_process(tmp_path):
     assert np.allclose([per_report[r["id"]]["CIDEr"] for r in expected], [r["CIDEr"] for r in expected],
                        atol=1e-12, rtol=0)
     first = read_jsonl(tmp_path / "in" / "s0.jsonl")
-    alone = score_corpus([r["reference"] for r in first], [r["report"] for r in first], lang="en",
+    alone = score_corpus([r["report"] for r in first], [r["reference"] for r in first], lang="en",
                          metrics=["CIDEr"])
     assert not np.allclose(alone.stats["CiderD"].rows[:, 0], [per_report[r["id"]]["CIDEr"] for r in first])
 

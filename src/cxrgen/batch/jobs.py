@@ -161,7 +161,7 @@ class ShardGenerator:
     shard the actor gets."""
 
     def __init__(self, job: Job, device: str = "cpu"):
-        from cxrgen.inference import load
+        from cxrgen.pipeline.inference import load
 
         self.job = job
         self.generator = load(job.options["ckpt"], device=device)

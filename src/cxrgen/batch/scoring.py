@@ -27,7 +27,7 @@ import numpy as np
 from cxrgen.metrics.scoring import as_ref_lists, resolve_metrics, tokenize_pairs
 
 
-def _pairs(rows) -> tuple[list[str], list[list[str]], list[str]]:
+def _pairs(rows) -> tuple[list[str], list[str], list[list[str]]]:
     """Ids, reference lists and hypotheses of the good rows; a bad reference or hypothesis
     becomes an error row. Empty hypotheses are scored (0, as pycocoevalcap scores them):
     leaving them out would raise the corpus score."""
@@ -48,14 +48,14 @@ def _pairs(rows) -> tuple[list[str], list[list[str]], list[str]]:
         refs.append(ref_list)
         hyps.append(hyp)
     rows.good = good
-    return ids, refs, hyps
+    return ids, hyps, refs
 
 
 def _tokens(job, rows):
     o = job.options
-    ids, refs, hyps = _pairs(rows)
-    ref_tokens, hyp_tokens = tokenize_pairs(refs, hyps, o["tokenizer"], o["normalizer"])
-    return ids, refs, ref_tokens, hyp_tokens
+    ids, hyps, refs = _pairs(rows)
+    hyp_tokens, ref_tokens = tokenize_pairs(hyps, refs, o["tokenizer"], o["normalizer"])
+    return ids, refs, hyp_tokens, ref_tokens
 
 
 def _atomic(path: Path, data: bytes) -> None:
@@ -80,7 +80,7 @@ def shard_document_frequencies(job, shard: str, rows) -> Path:
     """Stage ``df``: CIDEr-D's document frequencies of this shard's references."""
     from cxrgen.metrics.cider import document_frequencies
 
-    _, _, ref_tokens, _ = _tokens(job, rows)
+    _, _, _, ref_tokens = _tokens(job, rows)
     doc = {"reports": len(ref_tokens), "df": document_frequencies(ref_tokens)}
     path = df_path(job, shard)
     _atomic(path, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
@@ -104,7 +104,7 @@ def shard_statistics(job, shard: str, rows, context: dict[str, Any]) -> tuple[li
     from cxrgen.metrics.cider import CiderD
 
     o = job.options
-    ids, refs, ref_tokens, hyp_tokens = _tokens(job, rows)
+    ids, refs, hyp_tokens, ref_tokens = _tokens(job, rows)
     metrics, _ = resolve_metrics(o["metrics"], o["lang"])
     arrays: dict[str, np.ndarray] = {}
     columns: dict[str, np.ndarray] = {}

@@ -41,7 +41,7 @@ def graph_batch(reports: Sequence[tuple[str, str]], lang: str) -> list[dict[str,
 def generate_batch(generator, studies: Sequence[Sequence[Any]], beam_size: int | None = None,
                    labels: bool = False, graph: bool = False) -> list:
     """The report of each study (a list of its images) by one loaded
-    :class:`cxrgen.inference.Generator`; an element is a ``GeneratedReport`` or, for a study
+    :class:`cxrgen.pipeline.inference.ReportPipeline`; an element is a ``GeneratedReport`` or, for a study
     whose images cannot be used, the :class:`~cxrgen.errors.InputError` that says why.
 
     Studies are decoded one at a time, as ``cxrgen generate`` does, so that a study's report

@@ -99,7 +99,7 @@ def _options(args) -> dict:
                 "tokenizer": tokenizer_name(args.lang, args.tokenized, args.tokenizer)}
     from pathlib import Path
 
-    from cxrgen.inference import read_checkpoint
+    from cxrgen.pipeline.checkpoint import read_checkpoint
 
     read_checkpoint(args.ckpt)  # a wrong file fails here, with its one-line reason
     return {"ckpt": str(Path(args.ckpt).resolve()), "beam_size": args.beam_size}

@@ -1,7 +1,7 @@
 """``score_corpus``: tokenise once, compute every metric's statistics, aggregate, sign.
 
     >>> from cxrgen.metrics import score_corpus
-    >>> result = score_corpus(["the heart is normal ."], ["the heart is normal ."], lang="en")
+    >>> result = score_corpus(["the heart is normal ."], ["the heart is normal ."], lang="en")  # hyps, refs
     >>> round(result.values()["BLEU-4"], 6)
     1.0
 
@@ -18,8 +18,9 @@ from typing import Sequence
 import numpy as np
 
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.metrics.base import LANGUAGES, METRICS, Metric, ReportStats, Score, count_refs
+from cxrgen.metrics.base import METRICS, Metric, ReportStats, Score, count_refs
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS, bootstrap_ci, paired_randomization
+from cxrgen.text.languages import LANGUAGES
 from cxrgen.text.normalize import get_normalizer
 from cxrgen.text.tokenize import default_tokenizer_name, get_tokenizer
 
@@ -132,9 +133,9 @@ def tokenizer_name(lang: str, tokenized: bool = False, tokenizer: str | None = N
     return "whitespace" if tokenized else (tokenizer or default_tokenizer_name(lang))
 
 
-def tokenize_pairs(ref_lists: Sequence[Sequence[str]], hyps: Sequence[str], tok_name: str,
-                   normalizer: str) -> tuple[list[list[list[str]]], list[list[str]]]:
-    """Tokens of every reference (a list per report) and of every hypothesis: what each
+def tokenize_pairs(hyps: Sequence[str], ref_lists: Sequence[Sequence[str]], tok_name: str,
+                   normalizer: str) -> tuple[list[list[str]], list[list[list[str]]]]:
+    """Tokens of every hypothesis and of every reference (a list per report): what each
     metric's ``statistics`` takes (``score_corpus`` and ``cxrgen batch score`` per shard)."""
     hyp_tokens = tokenize_all(hyps, tok_name, normalizer)
     flat_tokens = tokenize_all([r for rs in ref_lists for r in rs], tok_name, normalizer)
@@ -142,12 +143,12 @@ def tokenize_pairs(ref_lists: Sequence[Sequence[str]], hyps: Sequence[str], tok_
     for rs in ref_lists:
         ref_tokens.append(flat_tokens[pos:pos + len(rs)])
         pos += len(rs)
-    return ref_tokens, hyp_tokens
+    return hyp_tokens, ref_tokens
 
 
 def score_corpus(
-    refs: Sequence[str | Sequence[str]],
     hyps: Sequence[str],
+    refs: Sequence[str | Sequence[str]],
     lang: str = "en",
     metrics: Sequence[str] | None = None,
     tokenized: bool = False,
@@ -157,7 +158,7 @@ def score_corpus(
     bootstrap: int = 0,
     seed: int = DEFAULT_SEED,
 ) -> CorpusResult:
-    """Score hypotheses against references; see the module docstring.
+    """Score hypotheses against references (``hyps, refs``, sacrebleu's order); see the module docstring.
 
     ``tokenized=True`` splits on whitespace only (what R2Gen passes to pycocoevalcap);
     otherwise ``tokenizer`` (default: the language's, ``ptb`` for English) is used.
@@ -174,7 +175,7 @@ def score_corpus(
     selected, skipped = resolve_metrics(metrics, lang)
     tok_name = tokenizer_name(lang, tokenized, tokenizer)
     ref_lists = as_ref_lists(refs)
-    ref_tokens, hyp_tokens = tokenize_pairs(ref_lists, hyps, tok_name, normalizer)
+    hyp_tokens, ref_tokens = tokenize_pairs(hyps, ref_lists, tok_name, normalizer)
     nrefs = count_refs(ref_lists)
 
     extra = {"bootstrap": str(bootstrap), "seed": str(seed)} if bootstrap else {}

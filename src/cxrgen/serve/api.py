@@ -23,10 +23,10 @@ from cxrgen.serve.deps import bearer, current_user, get_db, require
 from cxrgen.serve.dicom_safety import decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
 from cxrgen.serve.jobs import iso
+from cxrgen.text.languages import LANGUAGES
 
 log = logging.getLogger("cxrgen.serve.api")
 router = APIRouter(prefix="/api")
-LANGUAGES = ("en", "fr", "zh")
 MAX_REPORT_CHARS = 20_000
 
 
