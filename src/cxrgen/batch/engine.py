@@ -26,11 +26,6 @@ from cxrgen.batch.jobs import Job, ShardGenerator, run_shard
 from cxrgen.batch.shards import Shard, write_json
 from cxrgen.errors import CxrgenError, InputError
 
-#: the Ray worker processes of this job call no METEOR helper process of their own (Ray
-#: already gives each worker its core; METEOR's rows do not depend on it)
-_WORKER_ENV = {"CXRGEN_METEOR_WORKERS": "1"}
-
-
 def alive_nodes() -> int:
     import ray
 
@@ -58,13 +53,12 @@ def connect(address: str | None = None, num_cpus: int | None = None,
     if ray.is_initialized():
         return "already-connected", False
     address = address or os.environ.get("RAY_ADDRESS") or None
-    runtime_env = {"env_vars": dict(_WORKER_ENV)}
     try:
         if address:
-            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False)
         else:
             ray.init(address="local", num_cpus=num_cpus, object_store_memory=object_store_memory,
-                     include_dashboard=False, runtime_env=runtime_env, log_to_driver=False)
+                     include_dashboard=False, log_to_driver=False)
             address = "local"
     except (ConnectionError, TimeoutError) as exc:
         raise InputError(f"cannot reach a Ray cluster at {address!r} ({exc}); check --address / "
