@@ -95,13 +95,20 @@ def test_graph_over_a_manifest_equals_in_process(tmp_path):
 
 def test_max_errors_stops_the_job(tmp_path, capsys):
     write_jsonl(tmp_path / "in" / "a.jsonl", [{"id": f"e{i}", "report": ""} for i in range(5)])
+    (tmp_path / "in" / "b.parquet").write_bytes(b"PAR1 not really parquet")
     out = tmp_path / "out"
     assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(out),
-                 "--max-errors", "3"]) == 2
+                 "--max-errors", "3", "--workers", "1"]) == 2
     err = capsys.readouterr().err
     assert "5 error row(s), more than --max-errors 3: stopped" in err
     assert json.loads((out / "summary.json").read_text())["stopped"]
     assert len(read_jsonl(out / "errors" / "a.jsonl")) == 5
+    # a higher limit goes on from there: the unreadable shard is one error row naming the file
+    assert main(["batch", "label", str(tmp_path / "in"), "--lang", "en", "--out", str(out),
+                 "--max-errors", "10", "--workers", "1"]) == 0
+    [bad] = read_jsonl(out / "errors" / "b.jsonl")
+    assert bad["kind"] == "unreadable-shard" and bad["row"] is None and "b.parquet" in bad["reason"]
+    assert json.loads((out / "summary.json").read_text())["errors"] == 6
 
 
 def test_corpus_scores_over_shards_equal_single_process(tmp_path):
