@@ -29,6 +29,7 @@ COMMANDS = (
     "graph",
     "serve",
     "humaneval",
+    "batch",
 )
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Iterable, Iterator, TextIO, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 DELAY_S = 2.0  # quiet below this: no bar for a handful of reports
 PERIOD_S = 10.0  # seconds between two plain lines when stderr is not a terminal
@@ -85,6 +86,19 @@ def track(items: Iterable[T], desc: str, unit: str = "it", total: int | None = N
         for item in items:
             yield item
             p.update()
+
+
+def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], desc: str, unit: str = "it",
+               chunk: int = 1000) -> list[R]:
+    """``fn`` over ``items`` a chunk at a time, the results concatenated, with a :class:`Progress`
+    (the in-process commands call the same per-batch functions as ``cxrgen batch``)."""
+    out: list[R] = []
+    with Progress(len(items), desc, unit) as p:
+        for start in range(0, len(items), chunk):
+            part = items[start:start + chunk]
+            out += fn(part)
+            p.update(len(part))
+    return out
 
 
 def _is_terminal(stream) -> bool:

@@ -18,10 +18,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from cxrgen.batch.work import generate_batch
     from cxrgen.pipeline.inference import load
 
     generator = load(args.ckpt, device=args.device)
-    report = generator.generate(args.images, beam_size=args.beam_size, labels=args.json, graph=args.json)
+    [report] = generate_batch(generator, [args.images], beam_size=args.beam_size, labels=args.json, graph=args.json)
+    if isinstance(report, Exception):
+        raise report
     if args.json:
         print(json.dumps({"images": args.images, **report.to_dict()}, ensure_ascii=False, indent=2))
     else:

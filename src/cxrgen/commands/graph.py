@@ -37,17 +37,19 @@ def run(args) -> int:
         return _evaluate(args)
     if not args.file or not args.out:
         raise InputError("give a report FILE and --out OUT.jsonl (or --eval-refs/--eval-hyps)")
-    from cxrgen.labeling.graph import get_extractor
-    from cxrgen.labeling.radgraph_io import write_jsonl
+    from cxrgen.batch.work import graph_batch
     from cxrgen.labeling.reports_io import screen_reports
-    from cxrgen.progress import track
+    from cxrgen.progress import map_chunks
     from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
-    extractor = get_extractor(args.lang)
-    pairs = track(list(zip(reports, texts)), "extracting graphs", "reports")
-    n = write_jsonl((extractor.extract(t, rid) for (rid, _), t in pairs), args.out)
+    docs = map_chunks(lambda part: graph_batch(part, args.lang),
+                      [(rid, t) for (rid, _), t in zip(reports, texts)], "extracting graphs", "reports")
+    with open(args.out, "w", encoding="utf-8") as f:
+        for doc in docs:
+            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    n = len(docs)
     print(f"wrote {n} graph(s) ({args.lang}) -> {args.out}", file=sys.stderr)
     return 0
 

@@ -29,21 +29,21 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.labeling import get_label_set, get_labeler
+    from cxrgen.batch.work import label_batch, label_columns
     from cxrgen.labeling.reports_io import screen_reports
-    from cxrgen.progress import track
+    from cxrgen.progress import map_chunks
     from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
-    label_set = get_label_set(args.labels)
-    labeler = get_labeler(args.lang, mt_variants=args.mt_variants)
-    labels = labeler.label_many(track(texts, "labelling", "reports"), label_set)
+    columns = label_columns(args.labels)
+    rows = map_chunks(lambda part: label_batch(part, args.lang, args.labels, mt_variants=args.mt_variants),
+                      [(rid, t) for (rid, _), t in zip(reports, texts)], "labelling", "reports")
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", *label_set.columns])
-        for (rid, _), row in zip(reports, labels):
-            writer.writerow([rid, *("" if row[c] is None else row[c] for c in label_set.columns)])
+        writer.writerow(["id", *columns])
+        for row in rows:
+            writer.writerow([row["id"], *("" if row[c] is None else row[c] for c in columns)])
     print(f"labelled {len(reports)} report(s) ({args.lang}, {args.labels}) -> {args.out}",
           file=sys.stderr)
     return 0

@@ -21,6 +21,8 @@ them fixed (those of the full reference set), as a resample of a test set normal
 from __future__ import annotations
 
 import math
+from collections import Counter
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -41,33 +43,49 @@ class CiderD(Metric):
     score_names = ("CIDEr",)
 
     def statistics(self, hyps, refs) -> np.ndarray:
+        return self.statistics_with_df(hyps, refs)
+
+    def statistics_with_df(self, hyps, refs, df: Mapping[str, int] | None = None,
+                           n_docs: int | None = None) -> np.ndarray:
+        """:meth:`statistics` with document frequencies counted over a larger corpus: ``df``
+        (n-gram joined by spaces -> reports whose references contain it, as
+        :func:`document_frequencies` returns and sums over disjoint parts) and ``n_docs`` (its
+        number of reports). A corpus scored in parts then gets the rows of the whole, which is
+        how ``cxrgen batch score`` shards CIDEr-D (two passes: frequencies, then rows)."""
         n_reports = len(hyps)
         if n_reports == 0:
             return np.zeros((0, 1), dtype=np.float64)
+        if (df is None) != (n_docs is None):
+            raise ValueError("give both df and n_docs, or neither")
         nrefs = np.array([len(rs) for rs in refs], dtype=np.int64)
         first_ref = np.cumsum(nrefs) - nrefs  # index of each report's first reference
         ref_report = np.repeat(np.arange(n_reports), nrefs)
-        corpus = CorpusNgrams(list(hyps) + [r for rs in refs for r in rs])
+        corpus = CorpusNgrams(list(hyps) + [r for rs in refs for r in rs], keep_grams=df is not None)
         hyp_doc = corpus.doc_index[:n_reports]
         ref_doc = corpus.doc_index[n_reports:]
         # the reference's "length" is the number of bigrams (counts2vec adds term_freq when n == 1)
         bigrams = np.maximum(corpus.lengths - 1, 0).astype(np.float64)
-        log_n = math.log(float(n_reports))
+        log_n = math.log(float(n_reports if n_docs is None else n_docs))
         single = bool(np.all(nrefs == 1))
         uses = np.bincount(ref_doc, minlength=corpus.n_distinct)  # reports referring to each doc
 
         total = np.zeros(n_reports)
-        for order in corpus.orders:
-            dense, n_codes = compact(order.codes)  # n-gram codes renumbered 0..n_codes-1
-            # document frequency: the number of reports whose references contain the n-gram
-            if single:
-                df = np.bincount(dense, weights=uses[order.docs], minlength=n_codes)
+        for k, order in enumerate(corpus.orders):
+            if df is None:
+                dense, n_codes = compact(order.codes)  # n-gram codes renumbered 0..n_codes-1
+                # document frequency: the number of reports whose references contain the n-gram
+                if single:
+                    counts = np.bincount(dense, weights=uses[order.docs], minlength=n_codes)
+                else:
+                    row, entry = order.expand(ref_doc)
+                    pairs, _ = unique_counts(ref_report[row] * n_codes + dense[entry])
+                    counts = np.bincount(pairs % n_codes, minlength=n_codes)
+                entry_df = counts[dense]
             else:
-                row, entry = order.expand(ref_doc)
-                pairs, _ = unique_counts(ref_report[row] * n_codes + dense[entry])
-                df = np.bincount(pairs % n_codes, minlength=n_codes)
-            idf = log_n - np.log(np.maximum(1.0, df))
-            weight = order.counts * idf[dense]  # tf * idf of every (distinct document, n-gram)
+                entry_df = np.fromiter((df.get(" ".join(g), 0) for g in corpus.grams(k)),
+                                       dtype=np.float64, count=len(order.keys))
+            idf = log_n - np.log(np.maximum(1.0, entry_df))
+            weight = order.counts * idf  # tf * idf of every (distinct document, n-gram)
             norm = np.sqrt(np.bincount(order.docs, weights=weight * weight, minlength=corpus.n_distinct))
 
             report, entry = order.expand(hyp_doc)  # every n-gram of every hypothesis
@@ -99,3 +117,17 @@ class CiderD(Metric):
 
     def per_report(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         return {"CIDEr": stats[:, 0].copy()}
+
+
+def document_frequencies(refs: Sequence[Sequence[Sequence[str]]]) -> Counter:
+    """CIDEr-D's document frequencies of a set of reports: n-gram (1..4 tokens joined by
+    spaces; tokens never hold one) -> how many reports' references contain it. Sums over
+    disjoint sets of reports give the frequencies of their union (``Counter.update``)."""
+    out: Counter = Counter()
+    for rs in refs:
+        seen = set()
+        for ref in rs:
+            for n in range(1, MAX_N + 1):
+                seen.update(" ".join(ref[i:i + n]) for i in range(len(ref) - n + 1))
+        out.update(seen)
+    return out

@@ -99,7 +99,9 @@ class OrderCounts:
 class CorpusNgrams:
     """Encoded n-grams of a list of token lists (documents)."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], max_n: int = MAX_N):
+    def __init__(self, docs: Sequence[Sequence[str]], max_n: int = MAX_N, keep_grams: bool = False):
+        """``keep_grams``: also remember where each entry first occurs, so that :meth:`grams` can
+        name its n-gram (what CIDEr-D needs to look up document frequencies counted elsewhere)."""
         distinct: dict[tuple[str, ...], int] = {}
         self.doc_index = np.fromiter(
             (distinct.setdefault(tuple(d), len(distinct)) for d in docs), dtype=np.int64, count=len(docs)
@@ -120,6 +122,8 @@ class CorpusNgrams:
         pos = np.arange(len(ids), dtype=np.int64)
 
         self.orders: list[OrderCounts] = []
+        self._tokens = tokens if keep_grams else None
+        self._first: list[np.ndarray] = []  # per order: the position of each entry's first n-gram
         code = ids  # code of the n-gram starting at each position (n = 1: the token id)
         bound = v  # codes are < bound
         for n in range(1, max_n + 1):
@@ -134,5 +138,15 @@ class CorpusNgrams:
                 code[p] = prev * v + ids[p + n - 1]
                 bound *= v
             keys, counts = unique_counts(doc_of[p] * bound + code[p])
+            if keep_grams:  # np.unique sorts as unique_counts does: the same entry order
+                self._first.append(p[np.unique(doc_of[p] * bound + code[p], return_index=True)[1]])
             start = np.searchsorted(keys, np.arange(n_docs + 1, dtype=np.int64) * bound)
             self.orders.append(OrderCounts(keys, counts, bound, start))
+
+    def grams(self, k: int) -> list[tuple[str, ...]]:
+        """The n-gram (n = k + 1) of every entry of ``orders[k]``, in entry order; needs
+        ``keep_grams=True``."""
+        if self._tokens is None:
+            raise ValueError("CorpusNgrams.grams needs keep_grams=True")
+        n = k + 1
+        return [tuple(self._tokens[s:s + n]) for s in self._first[k].tolist()]

@@ -87,7 +87,7 @@ class CorpusResult:
         return out
 
 
-def _as_ref_lists(refs: Sequence[str | Sequence[str]]) -> list[list[str]]:
+def as_ref_lists(refs: Sequence[str | Sequence[str]]) -> list[list[str]]:
     out = []
     for i, r in enumerate(refs):
         if isinstance(r, str):
@@ -137,6 +137,27 @@ def tokenize_all(texts: Sequence[str], tokenizer: str, normalizer: str) -> list[
     return [tok(norm(t)) for t in texts]
 
 
+def tokenizer_name(lang: str, tokenized: bool = False, tokenizer: str | None = None) -> str:
+    """The tokeniser a scoring run uses: whitespace with ``tokenized``, else ``tokenizer`` or
+    the language's default."""
+    if tokenized and tokenizer not in (None, "whitespace"):
+        raise ConfigError(f"--tokenized splits on whitespace; it cannot be combined with tokenizer {tokenizer!r}")
+    return "whitespace" if tokenized else (tokenizer or default_tokenizer_name(lang))
+
+
+def tokenize_pairs(hyps: Sequence[str], ref_lists: Sequence[Sequence[str]], tok_name: str,
+                   normalizer: str) -> tuple[list[list[str]], list[list[list[str]]]]:
+    """Tokens of every hypothesis and of every reference (a list per report): what each
+    metric's ``statistics`` takes (``score_corpus`` and ``cxrgen batch score`` per shard)."""
+    hyp_tokens = tokenize_all(hyps, tok_name, normalizer)
+    flat_tokens = tokenize_all([r for rs in ref_lists for r in rs], tok_name, normalizer)
+    ref_tokens, pos = [], 0
+    for rs in ref_lists:
+        ref_tokens.append(flat_tokens[pos:pos + len(rs)])
+        pos += len(rs)
+    return hyp_tokens, ref_tokens
+
+
 def score_corpus(
     hyps: Sequence[str],
     refs: Sequence[str | Sequence[str]],
@@ -168,20 +189,11 @@ def score_corpus(
     for i, h in enumerate(hyps):
         if not isinstance(h, str):
             raise InputError(f"hypothesis {i}: expected a string, got {type(h).__name__}")
-    if tokenized and tokenizer not in (None, "whitespace"):
-        raise ConfigError(f"--tokenized splits on whitespace; it cannot be combined with tokenizer {tokenizer!r}")
     ids = [str(i) for i in (ids if ids is not None else range(1, len(hyps) + 1))]
     selected, skipped = resolve_metrics(metrics, lang, metric_options(meteor))
-    tok_name = "whitespace" if tokenized else (tokenizer or default_tokenizer_name(lang))
-    ref_lists = _as_ref_lists(refs)
-
-    hyp_tokens = tokenize_all(hyps, tok_name, normalizer)
-    flat = [r for rs in ref_lists for r in rs]
-    flat_tokens = tokenize_all(flat, tok_name, normalizer)
-    ref_tokens, pos = [], 0
-    for rs in ref_lists:
-        ref_tokens.append(flat_tokens[pos:pos + len(rs)])
-        pos += len(rs)
+    tok_name = tokenizer_name(lang, tokenized, tokenizer)
+    ref_lists = as_ref_lists(refs)
+    hyp_tokens, ref_tokens = tokenize_pairs(hyps, ref_lists, tok_name, normalizer)
     nrefs = count_refs(ref_lists)
 
     extra = {"bootstrap": str(bootstrap), "seed": str(seed)} if bootstrap else {}
