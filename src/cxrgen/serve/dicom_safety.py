@@ -179,10 +179,12 @@ class RedactPydicom(logging.Filter):
 
 
 def install_log_redaction() -> None:
-    """Called by the service at start-up; idempotent."""
+    """Called by the service at start-up; idempotent. Pillow's debug messages quote EXIF and
+    text-chunk values (names, dates): its loggers stay at INFO whatever the service's level."""
     logger = logging.getLogger("pydicom")
     if not any(isinstance(f, RedactPydicom) for f in logger.filters):
         logger.addFilter(RedactPydicom())
+    logging.getLogger("PIL").setLevel(logging.INFO)
 
 
 def _read_dicom(data: bytes, label: str):
