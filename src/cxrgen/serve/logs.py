@@ -62,3 +62,5 @@ def configure_logging(level: str = "info") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # alembic's INFO lines list its plugins at every start; warnings and errors still show
+    logging.getLogger("alembic").setLevel(logging.WARNING)
