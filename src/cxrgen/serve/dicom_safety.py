@@ -152,9 +152,14 @@ def decode_upload(data: bytes, name: str, *, label: str, limits: Limits,
         warnings.simplefilter("ignore")
         pixels = load_image_bytes(data, label)  # InputError on corrupt pixel data
     meta.update({"original_width": int(pixels.shape[1]), "original_height": int(pixels.shape[0])})
-    display = _downscale(Image.fromarray(np.clip(pixels * 255.0 + 0.5, 0, 255).astype(np.uint8),
-                                         mode="L"), limits.max_display_side)
+    # in place: at 18 M px each float32 temporary is 72 MB
+    np.multiply(pixels, 255.0, out=pixels)
+    pixels += 0.5
+    np.clip(pixels, 0, 255, out=pixels)
+    gray = pixels.astype(np.uint8)
     del pixels
+    display = _downscale(Image.fromarray(gray, mode="L"), limits.max_display_side)
+    del gray
     buf = io.BytesIO()
     display.save(buf, format="PNG")
     meta.update({"width": display.width, "height": display.height})
