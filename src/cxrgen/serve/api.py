@@ -197,8 +197,9 @@ def list_studies(q: str | None = Query(None, max_length=200, description="search
 
 
 def _patient(s: Study) -> dict:
-    """Name and id of the patient from the first image's identifiers (roles with see_phi)."""
-    phi = (s.images[0].phi or {}) if s.images else {}
+    """Name and id of the patient from the first image that has them (roles with see_phi)."""
+    phi = next((im.phi for im in s.images if im.phi and (im.phi.get("PatientName")
+                                                        or im.phi.get("PatientID"))), {})
     return {"name": phi.get("PatientName"), "id": phi.get("PatientID"),
             "birth_date": phi.get("PatientBirthDate"), "sex": phi.get("PatientSex")}
 
