@@ -6,9 +6,7 @@ decoding, the others drafted, and the server's peak RSS (VmHWM) stays under 1 Gi
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,11 +14,10 @@ import httpx
 import pytest
 
 from .bombs import big_png, deflated_dicom
-from .drafting import tiny_checkpoint
+from .cli_server import add_radiologist, free_port, start
 from .fixtures import png_bytes
 
 GiB = 1024**3
-ADMIN_PASSWORD = "bomb-admin-password-1"
 
 
 def peak_rss(pid: int) -> int:
@@ -31,39 +28,13 @@ def peak_rss(pid: int) -> int:
     raise RuntimeError("no VmHWM in /proc: Linux only")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     if not Path("/proc/self/status").is_file():
         pytest.skip("peak RSS is read from /proc (Linux)")
-    port = _free_port()
-    env = dict(os.environ, CXRGEN_ADMIN_PASSWORD=ADMIN_PASSWORD, OMP_NUM_THREADS="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cxrgen", "serve", "--ckpt", str(tiny_checkpoint()), "--data-dir",
-         str(tmp_path / "serve"), "--port", str(port), "--admin", "boss", "--beam-size", "2",
-         "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"cxrgen serve exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("cxrgen serve did not answer /healthz within 90 s")
-        time.sleep(0.2)
-    yield proc, base
+    port = free_port()
+    proc = start(tmp_path / "serve", port, "--beam-size", "2")
+    yield proc, f"http://127.0.0.1:{port}"
     proc.terminate()
     try:
         proc.wait(20)
@@ -72,20 +43,9 @@ def server(tmp_path):
         proc.wait()
 
 
-def _radiologist(base: str) -> dict:
-    admin = httpx.post(f"{base}/api/auth/login", json={"username": "boss",
-                                                      "password": ADMIN_PASSWORD}).json()["token"]
-    httpx.post(f"{base}/api/users", json={"username": "rad", "password": "rad-password-1",
-                                          "role": "radiologist"},
-               headers={"Authorization": f"Bearer {admin}"}).raise_for_status()
-    token = httpx.post(f"{base}/api/auth/login", json={"username": "rad",
-                                                      "password": "rad-password-1"}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_bombs_are_refused_and_largest_allowed_images_stay_under_1_gib(server):
     proc, base = server
-    h = _radiologist(base)
+    h = add_radiologist(base)
     idle = peak_rss(proc.pid)
     bombs = {"deflated-2000x2000x100.dcm": deflated_dicom(2000, 2000, 100, bits=8),
              "7000x7000.png": big_png(7000)}

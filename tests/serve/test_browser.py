@@ -54,10 +54,16 @@ def live_server(tmp_path, drafter):
     thread.join(10)
 
 
-def test_review_page_upload_edit_sign(live_server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
+@pytest.fixture
+def sync_api():
+    """Playwright's sync API, or a skip naming what to install."""
+    api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} absent: apt-get install chromium (.ci/setup.d/chromium.sh)")
+    return api
+
+
+def test_review_page_upload_edit_sign(live_server, sync_api, tmp_path):
     app, base = live_server
     png, dcm = tmp_path / "frontal.png", tmp_path / "DUPONT_ZOE.dcm"
     png.write_bytes(png_bytes(size=128, seed=11))
@@ -152,10 +158,7 @@ def _launch(sync_api):
     return pw, browser
 
 
-def test_ai_draft_confirmation_window_reset_and_clean_logout(live_server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} absent: apt-get install chromium (.ci/setup.d/chromium.sh)")
+def test_ai_draft_confirmation_window_reset_and_clean_logout(live_server, sync_api, tmp_path):
     _app, base = live_server
     first, second = tmp_path / "DUPONT_ZOE.dcm", tmp_path / "second.png"
     first.write_bytes(dicom_bytes(size=128, seed=21))
@@ -193,6 +196,7 @@ def test_ai_draft_confirmation_window_reset_and_clean_logout(live_server, tmp_pa
         assert page.is_enabled("#signoff-confirm")
         page.click("#signoff-confirm")
         page.wait_for_selector("#study-status:has-text('signed')")
+        page.wait_for_selector("#report-message:has-text('signed by rad')")  # report reloaded
         assert page.is_hidden("#ai-draft-banner")
         # ... and reset for the next study: never the previous study's contrast
         page.click("#back")

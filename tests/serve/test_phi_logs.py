@@ -11,7 +11,7 @@ import logging
 
 import pytest
 from PIL import Image, PngImagePlugin
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from .fixtures import chest_like, dicom_bytes

@@ -131,12 +131,19 @@ def upload_study(request: Request, files: list[UploadFile] = File(...),
             metrics.rejected.labels("wrong_type").inc()
             raise HTTPException(415, f"{label} is not a PNG, JPEG or DICOM image (checked by "
                                      f"content, not by name or declared type)")
+        slots = request.app.state.decode_slots
+        if not slots.acquire(timeout=st.decode_wait_s):
+            metrics.rejected.labels("busy").inc()
+            raise HTTPException(503, "server busy decoding other uploads: retry shortly",
+                                headers={"Retry-After": str(st.retry_after_s)})
         try:
             decoded.append(decode_upload(data, f.filename or "", label=label, limits=limits,
                                          deidentify=st.deidentify_dicom))
         except InputError:
             metrics.rejected.labels("corrupt").inc()
             raise
+        finally:
+            slots.release()
     runner = request.app.state.runner
     runner.reserve()  # QueueFull -> 503 + Retry-After, before anything is written
     try:

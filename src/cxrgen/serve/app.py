@@ -11,6 +11,7 @@ offline hospital network) refuses; ``/openapi.json`` describes the API.
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     app.state.store, app.state.runner, app.state.metrics = store, runner, metrics
     app.state.passwords = passwords
     app.state.throttle = accounts.Throttle(settings)
+    # each decode may take a few hundred MB at the pixel limit: a bound on how many run at once
+    # is what keeps concurrent uploads, not just one, under the memory bound
+    app.state.decode_slots = threading.BoundedSemaphore(settings.max_concurrent_decodes)
     install_request_middleware(app, metrics)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes,
                        anonymous_limit=settings.max_anonymous_request_bytes)

@@ -49,6 +49,11 @@ class Settings:
     #: Images are downscaled at intake so the longest side is at most this (the viewer's and the
     #: model's need); the drafter and the viewer read the downscaled copy.
     max_display_side: int = 2048
+    #: Uploads decoded at once (others wait up to ``decode_wait_s``, then get 503): one decode at
+    #: the pixel limit peaks at ~500 MB (measured in tests/serve/test_bombs.py), so this bound,
+    #: not the per-file limits alone, keeps the process under 1 GiB.
+    max_concurrent_decodes: int = 1
+    decode_wait_s: float = 60.0
     #: Strip patient-identifying tags from stored DICOM and keep no PHI in the database.
     deidentify_dicom: bool = False
     #: Argon2id cost; ``None`` = argon2-cffi's defaults (RFC 9106: 3 passes, 64 MiB). Lower
@@ -76,7 +81,8 @@ class Settings:
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)
         for name in ("workers", "queue_size", "max_attempts", "max_files", "beam_size",
-                     "max_concurrent_hashes", "max_failed_logins", "max_failures_per_address"):
+                     "max_concurrent_hashes", "max_failed_logins", "max_failures_per_address",
+                     "max_concurrent_decodes"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"serve setting {name}={value!r}: must be an integer >= 1")
