@@ -16,7 +16,7 @@ from cxrgen.serve import audit
 from cxrgen.serve.api import user_json
 from cxrgen.serve.auth import ROLES, create_user, revoke_all
 from cxrgen.serve.db.models import User
-from cxrgen.serve.deps import Id, get_db, require
+from cxrgen.serve.deps import Id, get_db, get_or_404, require
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 log = logging.getLogger("cxrgen.serve.admin")
@@ -57,18 +57,11 @@ def add_user(body: UserIn, request: Request, admin: User = Depends(require("mana
     return user_json(user)
 
 
-def _target(db: Session, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        raise HTTPException(404, f"user {user_id} not found")
-    return user
-
-
 @router.patch("/{user_id}")
 def set_active(user_id: Id, body: ActiveIn, admin: User = Depends(require("manage_users")),
                db: Session = Depends(get_db)):
     """Disable (ends every session) or enable (also lifts a lockout) an account."""
-    user = _target(db, user_id)
+    user = get_or_404(db, User, user_id, "user")
     if user.id == admin.id and not body.active:
         raise HTTPException(409, "you cannot disable your own account: ask another admin")
     user.active = body.active
@@ -85,7 +78,7 @@ def set_active(user_id: Id, body: ActiveIn, admin: User = Depends(require("manag
 def reset_password(user_id: Id, body: PasswordIn, request: Request,
                    admin: User = Depends(require("manage_users")), db: Session = Depends(get_db)):
     """Set a new password (the policy applies) and end the user's sessions."""
-    user = _target(db, user_id)
+    user = get_or_404(db, User, user_id, "user")
     try:
         user.password_hash = request.app.state.passwords.hash(body.password, user.username)
     except InputError as exc:
@@ -101,7 +94,7 @@ def reset_password(user_id: Id, body: PasswordIn, request: Request,
 def revoke_tokens(user_id: Id, admin: User = Depends(require("manage_users")),
                   db: Session = Depends(get_db)):
     """End every session of the user (stolen token, lost workstation)."""
-    user = _target(db, user_id)
+    user = get_or_404(db, User, user_id, "user")
     ended = revoke_all(db, user)
     audit.record(db, admin, "sessions_revoked", username=user.username, sessions_ended=ended)
     db.commit()

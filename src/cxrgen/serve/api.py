@@ -21,7 +21,8 @@ from cxrgen.errors import InputError
 from cxrgen.serve import audit
 from cxrgen.serve.auth import ALL_PERMISSIONS, authenticate, can, issue_token, revoke_token
 from cxrgen.serve.db.models import AuditEvent, Draft, Image, Job, ReportVersion, Study, User, utcnow
-from cxrgen.serve.deps import MAX_INT, Id, Offset, Position, bearer, current_user, get_db, require
+from cxrgen.serve.deps import (MAX_INT, Id, Offset, Position, bearer, current_user, get_db,
+                               get_or_404, require)
 from cxrgen.serve.dicom_safety import Limits, decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
 from cxrgen.serve.jobs import iso
@@ -224,10 +225,7 @@ def _study_summary(db: Session, s: Study, show_phi: bool = False) -> dict:
 
 
 def _get_study(db: Session, study_id: int) -> Study:
-    study = db.get(Study, study_id)
-    if study is None:
-        raise HTTPException(404, f"study {study_id} not found")
-    return study
+    return get_or_404(db, Study, study_id, "study")
 
 
 @router.get("/studies/{study_id}", tags=["studies"])

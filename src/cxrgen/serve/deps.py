@@ -21,6 +21,14 @@ Position = Annotated[int, Path(ge=0, le=1000, description="image position in the
 Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 
 
+def get_or_404(db: Session, model, obj_id: int, what: str):
+    """The row of ``model`` with id ``obj_id``, or 404 "<what> <id> not found"."""
+    obj = db.get(model, obj_id)
+    if obj is None:
+        raise HTTPException(404, f"{what} {obj_id} not found")
+    return obj
+
+
 def get_db(request: Request) -> Iterator[Session]:
     with request.app.state.sessionmaker() as db:
         yield db

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cxrgen.errors import InputError
 from cxrgen.serve import audit, human_eval
 from cxrgen.serve.db.models import EvalItem, EvalRating, EvalSession, User
-from cxrgen.serve.deps import Id, Position, get_db, require
+from cxrgen.serve.deps import Id, Position, get_db, get_or_404, require
 
 router = APIRouter(prefix="/api/eval", tags=["human evaluation"])
 
@@ -30,10 +30,7 @@ class RatingIn(BaseModel):
 
 
 def _session(db: Session, session_id: int) -> EvalSession:
-    s = db.get(EvalSession, session_id)
-    if s is None:
-        raise HTTPException(404, f"evaluation session {session_id} not found")
-    return s
+    return get_or_404(db, EvalSession, session_id, "evaluation session")
 
 
 @router.get("/sessions")
