@@ -298,6 +298,8 @@ def test_health_metrics_openapi_and_page(service):
               "/api/studies/{study_id}/report/versions", "/api/auth/login", "/healthz", "/metrics",
               "/api/eval/sessions"):
         assert p in paths, p
+    # no Swagger UI: it would load its scripts from a CDN, which the CSP and offline sites refuse
+    assert c.get("/docs").status_code == 404 and c.get("/redoc").status_code == 404
     page = c.get("/")
     assert page.status_code == 200 and "text/html; charset=utf-8" == page.headers["content-type"]
     assert 'id="login-form"' in page.text

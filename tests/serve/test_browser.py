@@ -105,6 +105,9 @@ def test_review_page_upload_edit_sign(live_server, sync_api, tmp_path):
         assert len({before, with_heat, after}) == 3
         # edit, save, sign off
         page.fill("#report-edit", EDITED)
+        # highlighted live, before Save: the labeler runs on the text being typed
+        page.wait_for_selector("#report-view .finding:has-text('cardiomegaly')")
+        assert "心影增大" in page.inner_text("#report-view")
         page.click("#save")
         page.wait_for_selector("#report-message:has-text('saved as version 2')")
         assert "心影增大" in page.inner_text("#report-view")
@@ -122,6 +125,7 @@ def test_review_page_upload_edit_sign(live_server, sync_api, tmp_path):
         page.wait_for_selector("#signoff-dialog[open]")
         assert page.inner_text("#signoff-text") == EDITED  # exactly the text being signed
         assert page.is_hidden("#signoff-ai") and page.is_enabled("#signoff-confirm")
+        assert page.is_hidden("#signoff-ack-label")  # no AI-draft tick for an edited report
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "signoff_confirm.png"))
         page.click("#signoff-confirm")
