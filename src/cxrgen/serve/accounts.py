@@ -36,6 +36,12 @@ class TooManyAttempts(Exception):
         self.retry_after_s = max(1, int(retry_after_s))
 
 
+class HashingBusy(TooManyAttempts):
+    """Every password-hashing slot stayed taken (503, with ``Retry-After``)."""
+
+    status = 503
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     text = resources.files("cxrgen.serve").joinpath("common_passwords.txt").read_text("utf-8")

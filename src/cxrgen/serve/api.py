@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cxrgen.errors import InputError
 from cxrgen.serve import audit
+from cxrgen.serve.accounts import TooManyAttempts
 from cxrgen.serve.auth import ALL_PERMISSIONS, authenticate, can, issue_token, revoke_token
 from cxrgen.serve.db.models import AuditEvent, Draft, Image, Job, ReportVersion, Study, User, utcnow
 from cxrgen.serve.deps import (MAX_INT, Id, Offset, Position, bearer, current_user, get_db,
@@ -66,8 +67,9 @@ def login(body: LoginIn, request: Request, db: Session = Depends(get_db)):
         throttle.check(address, body.username)
         user = authenticate(db, body.username, body.password, request.app.state.passwords,
                             request.app.state.settings)
-    except Exception as exc:
-        if getattr(exc, "status", None) == 429:
+    except TooManyAttempts as exc:
+        db.rollback()
+        if exc.status == 429:  # not HashingBusy (503): that is load, not an attack on an account
             audit.record(db, None, "login_throttled", attempted=body.username[:64])
             db.commit()
             log.warning("login throttled", extra={"event": "login_throttled"})

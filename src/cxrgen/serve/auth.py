@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cxrgen.errors import InputError
-from cxrgen.serve.accounts import TooManyAttempts, check_password
+from cxrgen.serve.accounts import HashingBusy, TooManyAttempts, check_password
 from cxrgen.serve.db.models import AuthToken, User, utcnow
 
 ROLES = ("radiologist", "reviewer", "admin")
@@ -63,7 +63,7 @@ class Passwords:
 
     def _slot(self):
         if not self._slots.acquire(timeout=HASH_WAIT_S):
-            raise TooManyAttempts("server busy checking passwords: retry shortly", 2)
+            raise HashingBusy("server busy checking passwords: retry shortly", 2)
         return self._slots
 
     def hash(self, password: str, username: str) -> str:
