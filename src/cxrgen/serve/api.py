@@ -27,10 +27,10 @@ from cxrgen.serve.deps import (MAX_INT, Id, Offset, Position, bearer, current_us
 from cxrgen.serve.dicom_safety import Limits, decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
 from cxrgen.serve.jobs import iso
+from cxrgen.text.languages import LANGUAGES
 
 log = logging.getLogger("cxrgen.serve.api")
 router = APIRouter(prefix="/api")
-LANGUAGES = ("en", "fr", "zh")
 MAX_REPORT_CHARS = 20_000
 
 
