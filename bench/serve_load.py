@@ -13,11 +13,18 @@ What it does (all on 127.0.0.1; the service is a real `cxrgen serve` subprocess)
 3. **Nothing lost on a crash.** K studies are uploaded, the process is SIGKILLed while jobs are
    queued or running, the service is restarted on the same data, and every study must get its
    draft.
+4. **Bombs among normal studies** (``--bomb-rounds``, 0 to skip). Four clients upload, in each
+   round, normal studies mixed with the decompression bombs of issue 13 (a 389 KB deflated DICOM
+   of 2000 x 2000 x 100 frames, a 62 KB 7000 x 7000 PNG) and the largest images the limits allow
+   (a 17.6 M px 16-bit PNG, a 4000 x 4000 and an 8-frame 2000 x 2000 deflated DICOM), generated
+   by ``tests/serve/bombs.py``. Reports the server's RSS after start-up and its peak (VmHWM,
+   Linux), their ratio, how many bombs were refused and whether every accepted study drafted.
 
 Usage::
 
     python bench/serve_load.py                       # trains a tiny checkpoint first (~15 s)
     python bench/serve_load.py --ckpt runs/train/best.pt --clients 8 --per-client 4
+    python bench/serve_load.py --bomb-rounds 2      # more of phase 4
 
 The JSON written with ``--out`` has the figures, the settings and the machine's load.
 """
@@ -41,6 +48,8 @@ import httpx
 import numpy as np
 
 HOST = "127.0.0.1"  # loopback only, by design: this benchmark never talks to another machine
+REPO = Path(__file__).resolve().parents[1]
+MiB = 2**20
 ADMIN_PASSWORD = "bench-admin-password"
 
 
@@ -173,6 +182,69 @@ def pct(values, qs=(50, 90, 99)) -> dict:
     return {f"p{q}": round(float(np.percentile(a, q)), 4) for q in qs} | {"mean": round(float(a.mean()), 4)}
 
 
+def rss(pid: int, field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of a process from /proc, bytes (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/{pid}/status (Linux only)")
+
+
+def bomb_phase(server: "Server", headers: dict, rounds: int) -> dict:
+    sys.path.insert(0, str(REPO))  # the generators live with the test that uses them
+    from tests.serve.bombs import big_png, deflated_dicom
+
+    t0 = time.perf_counter()
+    bombs = {"deflated-2000x2000x100.dcm": deflated_dicom(2000, 2000, 100, bits=8),
+             "7000x7000.png": big_png(7000)}
+    allowed = {"4200x4200-16bit.png": big_png(4200, bits=16),
+               "4000x4000-deflated.dcm": deflated_dicom(4000, 4000, 1),
+               "2000x2000x8.dcm": deflated_dicom(2000, 2000, 8)}
+    generated_s = time.perf_counter() - t0
+    uploads = []
+    for r in range(rounds):
+        for k in range(6):
+            uploads.append((f"normal-{r}-{k}.png", png(2 * 10**6 + 10 * r + k), False))
+        uploads += [(name, data, True) for name, data in bombs.items()]
+        uploads += [(name, data, False) for name, data in allowed.items()]
+    startup_rss = rss(server.proc.pid, "VmRSS")
+    codes, jobs, lock = [], [], threading.Lock()
+
+    def send(item):
+        name, data, _bomb = item
+        with httpx.Client(base_url=server.base, headers=headers, timeout=300) as c:
+            while True:
+                r = c.post("/api/studies", files=[("files", (name, data))])
+                if r.status_code != 503:
+                    break
+                time.sleep(float(r.headers["Retry-After"]))
+            with lock:
+                codes.append((item[2], r.status_code))
+                if r.status_code == 202:
+                    jobs.append(r.json()["job_id"])
+
+    t0 = time.perf_counter()
+    order = uploads[::2] + uploads[1::2]  # bombs interleaved with normal studies
+    threads = [threading.Thread(target=lambda part=order[i::4]: [send(x) for x in part])
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with httpx.Client(base_url=server.base, headers=headers, timeout=60) as c:
+        final = [wait_done(c, j)["status"] for j in jobs]
+    peak = rss(server.proc.pid, "VmHWM")
+    refused = sum(bomb and code == 400 for bomb, code in codes)
+    sent = sum(bomb for bomb, _ in codes)
+    return {"rounds": rounds, "uploads": len(uploads), "bombs_sent": sent, "bombs_refused": refused,
+            "all_refused": refused == sent, "accepted": len(jobs),
+            "accepted_expected": len(uploads) - sent, "final_status": {s: final.count(s) for s in set(final)},
+            "nothing_lost": final == ["done"] * (len(uploads) - sent),
+            "wall_s": round(time.perf_counter() - t0, 2), "generate_files_s": round(generated_s, 2),
+            "startup_rss_mib": round(startup_rss / MiB, 1), "peak_rss_mib": round(peak / MiB, 1),
+            "peak_over_startup": round(peak / startup_rss, 2), "under_1_gib": peak < 1024 * MiB}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ckpt", default=None, help="checkpoint (default: train the tiny test model)")
@@ -183,6 +255,8 @@ def main(argv=None) -> int:
     p.add_argument("--retry-after", type=int, default=1)
     p.add_argument("--beam-size", type=int, default=3)
     p.add_argument("--crash-studies", type=int, default=6, help="studies in flight at the SIGKILL")
+    p.add_argument("--bomb-rounds", type=int, default=1,
+                   help="rounds of bombs among normal studies (phase 4; 0 skips it)")
     p.add_argument("--out", default=None, help="write the figures as JSON")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="cxrgen-serve-load-"))
@@ -244,6 +318,9 @@ def main(argv=None) -> int:
                            "recovered_on_start": health["recovered_on_start"],
                            "restart_s": round(restart_s, 2), "final_status": final,
                            "nothing_lost": final == ["done"] * len(ids)}
+        # -- 4: bombs among normal studies, peak RSS of the (restarted) server
+        if args.bomb_rounds > 0:
+            result["bombs"] = bomb_phase(server, headers, args.bomb_rounds)
     finally:
         server.stop()
     result["machine"]["loadavg_after"] = os.getloadavg()
@@ -252,6 +329,12 @@ def main(argv=None) -> int:
     if args.out:
         Path(args.out).write_text(text + "\n")
     ok = result["load"]["nothing_lost"] and result["crash"]["nothing_lost"]
+    if "bombs" in result:
+        b = result["bombs"]
+        print(f"bombs: {b['bombs_refused']}/{b['bombs_sent']} refused, peak RSS "
+              f"{b['peak_rss_mib']:.0f} MiB = {b['peak_over_startup']:.2f} x the {b['startup_rss_mib']:.0f}"
+              f" MiB after start-up; under 1 GiB: {b['under_1_gib']}")
+        ok = ok and b["all_refused"] and b["nothing_lost"] and b["under_1_gib"]
     return 0 if ok else 1
 
 

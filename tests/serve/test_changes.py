@@ -21,7 +21,7 @@ def test_changes_of_a_study_and_edit_burden_per_model(service):
 
     assert c.put(f"/api/studies/{sid}/report", json={"text": SIGNED_TEXT, "base_version": 1},
                  headers=service.h("rad")).status_code == 200
-    assert c.post(f"/api/studies/{sid}/signoff", headers=service.h("rad")).status_code == 200
+    assert c.post(f"/api/studies/{sid}/signoff", json={"version": 2}, headers=service.h("rad")).status_code == 200
     changed = c.get(f"/api/studies/{sid}/changes", headers=service.h("rev")).json()
     expected = analyze_errors([draft["text"]], [SIGNED_TEXT], "en", ids=[str(sid)])[0]
     assert changed["edited"] and changed["signed"] and changed["version"] == 2

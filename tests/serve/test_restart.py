@@ -3,11 +3,7 @@ jobs, and marks failed (visibly) a job that was interrupted too often."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
@@ -16,53 +12,16 @@ from sqlalchemy import select
 from cxrgen.serve.db.models import Job, Study
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
 
+from .cli_server import RAD_PASSWORD, add_radiologist, free_port, login, start
 from .conftest import FAST_HASH, USERS, start_service
-from .drafting import tiny_checkpoint
 from .fixtures import png_bytes
 
-ADMIN_PASSWORD = "admin-password-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(data_dir, port) -> subprocess.Popen:
-    env = dict(os.environ, CXRGEN_ADMIN_PASSWORD=ADMIN_PASSWORD, OMP_NUM_THREADS="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cxrgen", "serve", "--ckpt", str(tiny_checkpoint()), "--data-dir",
-         str(data_dir), "--port", str(port), "--admin", "boss", "--queue-size", "64",
-         "--beam-size", "3", "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"cxrgen serve exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("cxrgen serve did not answer /healthz within 90 s")
-
-
 def test_killed_service_resumes_unfinished_jobs(tmp_path):
-    data_dir, port = tmp_path / "serve", _free_port()
+    data_dir, port = tmp_path / "serve", free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _start(data_dir, port)
+    proc = start(data_dir, port)
     try:
-        admin = httpx.post(f"{base}/api/auth/login", json={"username": "boss",
-                                                          "password": ADMIN_PASSWORD}).json()["token"]
-        httpx.post(f"{base}/api/users", json={"username": "rad", "password": "rad-password",
-                                              "role": "radiologist"},
-                   headers={"Authorization": f"Bearer {admin}"}).raise_for_status()
-        token = httpx.post(f"{base}/api/auth/login", json={"username": "rad",
-                                                          "password": "rad-password"}).json()["token"]
-        hdr = {"Authorization": f"Bearer {token}"}
+        hdr = add_radiologist(base)
         n = 6
         job_ids = []
         for i in range(n):
@@ -80,13 +39,11 @@ def test_killed_service_resumes_unfinished_jobs(tmp_path):
         assert len(db.scalars(select(Study)).all()) == n
     assert unfinished, "every job finished before the kill: the test interrupted nothing"
     # restart on the same data: the unfinished jobs are resumed and all studies get their draft
-    proc = _start(data_dir, port)
+    proc = start(data_dir, port)
     try:
         health = httpx.get(f"{base}/healthz").json()
         assert health["recovered_on_start"] == {"resumed": len(unfinished), "failed": 0}
-        token = httpx.post(f"{base}/api/auth/login", json={"username": "rad",
-                                                          "password": "rad-password"}).json()["token"]
-        hdr = {"Authorization": f"Bearer {token}"}
+        hdr = login(base, "rad", RAD_PASSWORD)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             jobs = [httpx.get(f"{base}/api/jobs/{j}", headers=hdr).json() for j in job_ids]

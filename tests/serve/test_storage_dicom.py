@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from cxrgen.errors import InputError
 from cxrgen.serve.db.models import Base
 from cxrgen.serve.db.session import make_engine
-from cxrgen.serve.dicom_safety import PHI_KEYWORDS, decode_upload, sniff
+from cxrgen.serve.dicom_safety import PHI_KEYWORDS, Limits, decode_upload, sniff
 from cxrgen.serve.migrations import current_revision, upgrade
 from cxrgen.serve.storage import ContentStore
 
@@ -45,14 +45,16 @@ def test_sniff_by_magic_bytes(data, kind):
 
 def test_phi_split_and_deidentification():
     raw = dicom_bytes(seed=1)
-    kept = decode_upload(raw, "Dupont.dcm", label="file 1", max_pixels=10**6, deidentify=False)
+    limits = Limits(max_pixels=10**6, max_decoded_bytes=2**24, max_display_side=2048)
+    kept = decode_upload(raw, "Dupont.dcm", label="file 1", limits=limits, deidentify=False)
     assert kept.kind == "dicom" and kept.stored_bytes == raw
     assert {k: kept.phi[k] for k in FAKE_PHI} == FAKE_PHI and kept.phi["filename"] == "Dupont.dcm"
     assert kept.meta["Modality"] == "CR" and not set(kept.meta) & set(PHI_KEYWORDS)
-    clean = decode_upload(raw, "Dupont.dcm", label="file 1", max_pixels=10**6, deidentify=True)
+    clean = decode_upload(raw, "Dupont.dcm", label="file 1", limits=limits, deidentify=True)
     assert clean.phi == {}
     ds = pydicom.dcmread(io.BytesIO(clean.stored_bytes))
-    assert not [k for k in PHI_KEYWORDS if k in ds]
+    # PS3.15 Basic Profile: removed ("X") or kept empty where the IOD requires them ("Z")
+    assert not [k for k in PHI_KEYWORDS if k in ds and str(ds.data_element(k).value or "")]
     assert ds.PatientIdentityRemoved == "YES"
     original = pydicom.dcmread(io.BytesIO(raw))
     assert ds.StudyInstanceUID != original.StudyInstanceUID  # linking UIDs replaced
@@ -87,7 +89,7 @@ def test_migrations_build_the_declared_schema(db_url):
     try:
         upgrade(engine)
         upgrade(engine)  # idempotent: a restart does not migrate twice
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002_review_hardening"
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []

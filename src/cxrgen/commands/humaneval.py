@@ -44,16 +44,14 @@ def _open(args):
     from sqlalchemy import select
 
     from cxrgen.serve.db.models import EvalSession
-    from cxrgen.serve.db.session import make_engine, make_sessionmaker
-    from cxrgen.serve.migrations import upgrade
+    from cxrgen.serve.db.session import check_data_dir, open_database
     from cxrgen.serve.settings import Settings
     from cxrgen.serve.storage import ContentStore
 
     settings = Settings(db_url=args.db, data_dir=args.data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_db_url)
-    upgrade(engine)
-    db = make_sessionmaker(engine)()
+    check_data_dir(settings.data_dir)
+    _engine, sessionmaker = open_database(settings.resolved_db_url)
+    db = sessionmaker()
     session = db.scalar(select(EvalSession).where(EvalSession.name == args.name))
     return db, ContentStore(settings.storage_dir), session
 

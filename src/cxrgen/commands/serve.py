@@ -44,7 +44,7 @@ def build_settings(args):
         password = os.environ.get("CXRGEN_ADMIN_PASSWORD")
         if not password:
             raise ConfigError("--admin needs the password in the environment variable "
-                              "CXRGEN_ADMIN_PASSWORD (at least 8 characters)")
+                              "CXRGEN_ADMIN_PASSWORD (at least 12 characters, not a common one)")
         users.append((args.admin, password, "admin"))
     return Settings(db_url=args.db, data_dir=args.data_dir, ckpt=args.ckpt, beam_size=args.beam_size,
                     workers=args.workers, queue_size=args.queue_size,
@@ -58,7 +58,11 @@ def run(args) -> int:
     import uvicorn
 
     from cxrgen.serve.app import create_app
+    from cxrgen.serve.logs import configure_logging
 
+    configure_logging(args.log_level)
     app = create_app(build_settings(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # JSON lines from the service's own access log (no query strings), not uvicorn's
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, log_config=None,
+                access_log=False)
     return 0

@@ -140,13 +140,15 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
     if "PixelData" not in ds:
         raise InputError(f"{name}: DICOM file has no pixel data (a report or structured document?); "
                          f"give an image DICOM instead")
+    from pydicom.pixels import pixel_array
+
+    # a radiograph is one frame; of a multi-frame file only the first is decoded (decoding all
+    # of a 100-frame file to keep one would take 100 times the memory)
+    multi = int(ds.get("NumberOfFrames", 1) or 1) > 1
     try:
-        arr = ds.pixel_array
+        arr = pixel_array(ds, index=0) if multi else ds.pixel_array
     except Exception as exc:  # pydicom raises RuntimeError/ValueError/... on undecodable data
         raise InputError(f"{name}: {_pixel_problem(ds, exc)}") from None
-
-    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
-        arr = arr[0]  # a radiograph is one frame; multi-frame files: first frame
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if arr.ndim == 3:  # RGB / YBR (pydicom has converted YBR to RGB): luma, no VOI
         rgb = arr.astype(np.float64)

@@ -102,15 +102,15 @@ def heatmap_png(heat: np.ndarray, width: int, height: int) -> bytes:
     """An RGBA PNG of an attention map, resized to the image, for overlay in the viewer.
 
     Colour: a blue -> green -> yellow -> red ramp; alpha grows with attention so that unattended
-    regions stay transparent and the radiograph remains readable under the overlay.
+    regions stay transparent and the radiograph remains readable under the overlay. The ramp is
+    applied at the map's own size (e.g. 7 x 7) and the RGBA image resized by Pillow: colouring
+    at full size would take ~40 bytes a pixel in NumPy temporaries (160 MB at 2048 x 2048).
     """
     h = np.asarray(heat, dtype=np.float64)
     if h.ndim != 2 or h.size == 0 or not np.all(np.isfinite(h)):
         raise ValueError(f"attention map must be a finite 2-D array, got shape {h.shape}")
     lo, hi = float(h.min()), float(h.max())
-    h = (h - lo) / (hi - lo) if hi > lo else np.zeros_like(h)
-    small = Image.fromarray((h * 255).astype(np.uint8), mode="L")
-    v = np.asarray(small.resize((width, height), Image.BILINEAR), dtype=np.float64) / 255.0
+    v = (h - lo) / (hi - lo) if hi > lo else np.zeros_like(h)
     stops = np.array([[0, 0, 255], [0, 255, 0], [255, 255, 0], [255, 0, 0]], dtype=np.float64)
     pos = v * (len(stops) - 1)
     i0 = np.clip(np.floor(pos).astype(int), 0, len(stops) - 2)
@@ -118,6 +118,7 @@ def heatmap_png(heat: np.ndarray, width: int, height: int) -> bytes:
     rgb = stops[i0] * (1 - frac) + stops[i0 + 1] * frac
     alpha = (v * 200)[..., None]
     rgba = np.concatenate([rgb, alpha], axis=-1).clip(0, 255).astype(np.uint8)
+    small = Image.fromarray(rgba, mode="RGBA")
     buf = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG")
+    small.resize((width, height), Image.BILINEAR).save(buf, format="PNG")
     return buf.getvalue()

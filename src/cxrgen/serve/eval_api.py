@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxrgen.errors import InputError
 from cxrgen.serve import audit, human_eval
 from cxrgen.serve.db.models import EvalItem, EvalRating, EvalSession, User
-from cxrgen.serve.deps import get_db, require
+from cxrgen.serve.deps import Id, Position, get_db, get_or_404, require
 
 router = APIRouter(prefix="/api/eval", tags=["human evaluation"])
 
@@ -29,10 +30,7 @@ class RatingIn(BaseModel):
 
 
 def _session(db: Session, session_id: int) -> EvalSession:
-    s = db.get(EvalSession, session_id)
-    if s is None:
-        raise HTTPException(404, f"evaluation session {session_id} not found")
-    return s
+    return get_or_404(db, EvalSession, session_id, "evaluation session")
 
 
 @router.get("/sessions")
@@ -48,7 +46,7 @@ def list_sessions(user: User = Depends(require("rate")), db: Session = Depends(g
 
 
 @router.get("/sessions/{session_id}/next")
-def next_item(session_id: int, user: User = Depends(require("rate")),
+def next_item(session_id: Id, user: User = Depends(require("rate")),
               db: Session = Depends(get_db)):
     """The next item this rater has not rated, blinded; ``{"done": true}`` when none is left."""
     s = _session(db, session_id)
@@ -65,7 +63,7 @@ def next_item(session_id: int, user: User = Depends(require("rate")),
 
 
 @router.get("/items/{item_id}/images/{k}", responses={200: {"content": {"image/png": {}}}})
-def item_image(item_id: int, k: int, request: Request, _: User = Depends(require("rate")),
+def item_image(item_id: Id, k: Position, request: Request, _: User = Depends(require("rate")),
                db: Session = Depends(get_db)):
     item = db.get(EvalItem, item_id)
     if item is None or not 0 <= k < len(item.image_sha256):
@@ -74,7 +72,7 @@ def item_image(item_id: int, k: int, request: Request, _: User = Depends(require
 
 
 @router.post("/items/{item_id}/rating", status_code=201)
-def rate(item_id: int, body: RatingIn, user: User = Depends(require("rate")),
+def rate(item_id: Id, body: RatingIn, user: User = Depends(require("rate")),
          db: Session = Depends(get_db)):
     item = db.get(EvalItem, item_id)
     if item is None:
@@ -90,12 +88,16 @@ def rate(item_id: int, body: RatingIn, user: User = Depends(require("rate")),
     db.add(EvalRating(item_id=item.id, rater_id=user.id, scores=body.scores or {},
                       preferred=body.preferred))
     audit.record(db, user, "rating", session=s.name, item=item.position)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # the same rater's concurrent request won the unique constraint
+        db.rollback()
+        raise HTTPException(409, f"you already rated item {item_id}; ratings are final") from None
     return {"ok": True}
 
 
 @router.get("/sessions/{session_id}/export.csv", responses={200: {"content": {"text/csv": {}}}})
-def export_csv(session_id: int, _: User = Depends(require("manage_eval")),
+def export_csv(session_id: Id, _: User = Depends(require("manage_eval")),
                db: Session = Depends(get_db)):
     """Unblinded ratings, one row per (item, rater, report, criterion)."""
     s = _session(db, session_id)
@@ -105,7 +107,8 @@ def export_csv(session_id: int, _: User = Depends(require("manage_eval")),
 
 
 @router.get("/sessions/{session_id}/summary")
-def summary(session_id: int, n_boot: int = Query(2000, ge=100, le=20000), seed: int = 0,
+def summary(session_id: Id, n_boot: int = Query(2000, ge=100, le=20000),
+            seed: int = Query(0, ge=0, le=2**32 - 1),
             _: User = Depends(require("manage_eval")), db: Session = Depends(get_db)):
     """Mean scores with bootstrap CIs per model and inter-rater agreement."""
     s = _session(db, session_id)

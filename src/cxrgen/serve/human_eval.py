@@ -107,7 +107,11 @@ def create_session(db: Session, store: ContentStore, name: str, predictions: dic
                    *, mode: str = "rating", seed: int = 0, limit: int | None = None,
                    include_reference: bool = False) -> EvalSession:
     """Build a blinded session from ``{model name: predictions JSONL}``."""
-    from cxrgen.serve.dicom_safety import decode_upload
+    from cxrgen.serve.dicom_safety import Limits, decode_upload
+
+    # a session's images are the operator's own dataset files, not uploads: a larger pixel
+    # limit than the service's, shown downscaled like every upload
+    local_files = Limits(max_pixels=100_000_000, max_decoded_bytes=1 << 30, max_display_side=2048)
 
     if mode not in MODES:
         raise ConfigError(f"human-eval mode {mode!r}; valid choices: {', '.join(MODES)}")
@@ -149,7 +153,7 @@ def create_session(db: Session, store: ContentStore, name: str, predictions: dic
             if not img.is_file():
                 raise InputError(f"{predictions[models[0]]}: study {sid}: image {img} not found")
             shown = decode_upload(img.read_bytes(), img.name, label=f"study {sid} image {k + 1}",
-                                  max_pixels=100_000_000, deidentify=True)
+                                  limits=local_files, deidentify=True)
             shas.append(store.put(shown.display_png))
         db.add(EvalItem(session_id=session.id, position=pos, study_key=sid, image_sha256=shas,
                         reference=first.reference,

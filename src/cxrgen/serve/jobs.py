@@ -75,6 +75,9 @@ class JobRunner:
             self._pending -= 1
             self.metrics.pending.set(self._pending)
 
+    def alive_workers(self) -> int:
+        return sum(t.is_alive() for t in self._threads)
+
     def submit(self, job_id: int) -> None:
         """Queue a job whose slot was reserved with :meth:`reserve`."""
         self._queue.put(job_id)
@@ -151,7 +154,9 @@ class JobRunner:
             study.status = "drafting"
             db.commit()
             images = list(study.images)
-            paths = [self.store.path(im.original_sha256) for im in images]
+            # the downscaled copy made at intake: the original may be a 4000 px DICOM
+            paths = [self.store.path(im.display_sha256) for im in images]
+        log.info("job started", extra={"event": "job_start", "job_id": job_id})
         t0 = time.perf_counter()
         try:
             draft = self.drafter.draft(paths)
@@ -160,7 +165,9 @@ class JobRunner:
         except Exception as exc:
             elapsed = time.perf_counter() - t0
             # The message names the exception, not the inputs: no PHI reaches the log or the DB.
-            log.warning("job %d failed after %.2f s: %s", job_id, elapsed, type(exc).__name__)
+            log.warning("job failed", extra={"event": "job_end", "job_id": job_id,
+                                             "outcome": "failed", "exception": type(exc).__name__,
+                                             "duration_ms": round(elapsed * 1000, 1)})
             with self.sessionmaker() as db:
                 job = db.get(Job, job_id)
                 study = db.get(Study, job.study_id)
@@ -185,13 +192,15 @@ class JobRunner:
                            graph=draft.graph, model=model))
             if not study.versions:
                 db.add(ReportVersion(study_id=study.id, version=1, text=draft.text, labels=spans))
+                study.current_version = 1
             study.language = draft.language
             study.status = "draft_ready"
             job.status, job.finished_at, job.duration_s, job.error = "done", utcnow(), elapsed, None
             db.commit()
         self.metrics.jobs.labels("done").inc()
         self.metrics.job_seconds.observe(elapsed)
-        log.info("job %d done in %.2f s", job_id, elapsed)
+        log.info("job done", extra={"event": "job_end", "job_id": job_id, "outcome": "done",
+                                    "duration_ms": round(elapsed * 1000, 1)})
 
 
 def iso(dt) -> str | None:

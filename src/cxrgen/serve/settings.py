@@ -41,14 +41,39 @@ class Settings:
     max_file_bytes: int = 20 * MiB
     max_files: int = 8
     max_request_bytes: int = 100 * MiB
-    #: Largest decoded image (pixels): decompression bombs are refused before decoding.
-    max_pixels: int = 50_000_000
+    #: Largest image (pixels per frame), checked from the header before decoding. Chest
+    #: radiographs are under ~18 M pixels (a 43 x 43 cm detector at 100 um: 4300 x 4300).
+    max_pixels: int = 18_000_000
+    #: Largest uncompressed pixel data (rows x cols x frames x samples x bits / 8) and largest
+    #: inflated Deflated-DICOM dataset: a 400 KB deflated file cannot expand to gigabytes.
+    max_decoded_bytes: int = 64 * MiB
+    #: Images are downscaled at intake so the longest side is at most this (the viewer's and the
+    #: model's need); the drafter and the viewer read the downscaled copy.
+    max_display_side: int = 2048
+    #: Uploads decoded at once (others wait up to ``decode_wait_s``, then get 503): one decode at
+    #: the pixel limit peaks at ~500 MB (measured in tests/serve/test_bombs.py), so this bound,
+    #: not the per-file limits alone, keeps the process under 1 GiB.
+    max_concurrent_decodes: int = 1
+    decode_wait_s: float = 60.0
     #: Strip patient-identifying tags from stored DICOM and keep no PHI in the database.
     deidentify_dicom: bool = False
     #: Argon2id cost; ``None`` = argon2-cffi's defaults (RFC 9106: 3 passes, 64 MiB). Lower
     #: only for tests, where hundreds of hashes would otherwise dominate the run time.
     password_time_cost: int | None = None
     password_memory_kib: int | None = None
+    #: At most this many password hashes at once (each takes ``password_memory_kib``, 64 MiB by
+    #: default): 16 parallel logins cannot add a gigabyte.
+    max_concurrent_hashes: int = 2
+    #: Body limit of a request without credentials (a login is a few hundred bytes).
+    max_anonymous_request_bytes: int = 64 * 1024
+    #: Lockout: after ``max_failed_logins`` consecutive failures an account is locked for
+    #: ``lockout_s``; one address gets 429 after ``max_failures_per_address`` failures within
+    #: ``lockout_s`` (OWASP Authentication Cheat Sheet, "account lockout").
+    max_failed_logins: int = 5
+    max_failures_per_address: int = 20
+    lockout_s: int = 15 * 60
+    #: A session unused this long ends (seconds).
+    idle_timeout_s: int = 30 * 60
     #: Lifetime of a login token (seconds).
     token_ttl_s: int = 12 * 3600
     #: Users created at start-up when absent: ``[(username, password, role), ...]``.
@@ -56,7 +81,9 @@ class Settings:
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir)
-        for name in ("workers", "queue_size", "max_attempts", "max_files", "beam_size"):
+        for name in ("workers", "queue_size", "max_attempts", "max_files", "beam_size",
+                     "max_concurrent_hashes", "max_failed_logins", "max_failures_per_address",
+                     "max_concurrent_decodes"):
             value = getattr(self, name)
             if name == "beam_size" and value is None:  # the checkpoint's
                 continue

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -26,12 +27,17 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    #: user names are unique regardless of case (``Admin`` is ``admin``)
+    __table_args__ = (Index("ux_users_username_lower", func.lower("username"), unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: consecutive failed logins, and the lockout they caused (``auth.Throttle``)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuthToken(Base):
@@ -44,6 +50,8 @@ class AuthToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: last request made with the token: an idle session ends after ``Settings.idle_timeout_s``
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     user: Mapped[User] = relationship()
 
 
@@ -59,6 +67,11 @@ class Study(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: the newest report version; edits and sign-off update it conditionally (compare-and-set)
+    current_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: what the signature covers: the version and the SHA-256 of its text (UTF-8)
+    signed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     images: Mapped[list["Image"]] = relationship(order_by="Image.position", back_populates="study")
     versions: Mapped[list["ReportVersion"]] = relationship(order_by="ReportVersion.version")
 
@@ -133,6 +146,14 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     study_id: Mapped[int | None] = mapped_column(ForeignKey("studies.id"), nullable=True, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ServiceProbe(Base):
+    """One row the readiness check rewrites: proves the database accepts writes."""
+
+    __tablename__ = "service_probe"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # ----------------------------------------------------------------------------- human evaluation

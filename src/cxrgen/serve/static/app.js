@@ -40,10 +40,18 @@ $("login-form").addEventListener("submit", async (ev) => {
   } catch (e) { $("login-error").textContent = e.message; }
 });
 
+// On a shared workstation nothing of the last user may stay in the page: the token is dropped,
+// every form reset, and the page loaded afresh, so the worklist, the study, the patient banner,
+// the viewer's canvases and the search term are rebuilt from the static HTML for the next user.
 function logout() {
-  if (state.token) fetch("/api/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + state.token } });
+  const token = state.token;
   state.token = null; sessionStorage.removeItem("cxrgen-token");
-  $("who").textContent = ""; $("logout").hidden = true; show("login-view");
+  clearInterval(state.poll);
+  if (token) fetch("/api/auth/logout", { method: "POST", keepalive: true, headers: { Authorization: "Bearer " + token } });
+  for (const f of document.querySelectorAll("form")) f.reset();
+  $("search").value = "";
+  document.body.replaceChildren();
+  location.replace("/");
 }
 $("logout").addEventListener("click", logout);
 
@@ -65,10 +73,14 @@ async function loadWorklist() {
   const body = await (await api("/api/studies?" + params)).json();
   const tbody = $("worklist").querySelector("tbody");
   tbody.replaceChildren();
+  const phi = state.user.permissions.includes("see_phi");
+  for (const th of document.querySelectorAll(".phi-col")) th.hidden = !phi;
   for (const s of body.items) {
     const tr = document.createElement("tr");
     tr.dataset.studyId = s.id;
-    for (const value of [s.id, s.reference, s.status, s.language, s.images, s.excerpt, (s.created_at || "").slice(0, 19).replace("T", " ")]) {
+    const cells = [s.id, s.reference, s.status, s.language, s.images, s.excerpt, (s.created_at || "").slice(0, 19).replace("T", " ")];
+    if (phi) cells.splice(1, 0, patientLine(s.patient));
+    for (const value of cells) {
       const td = document.createElement("td"); td.textContent = value ?? ""; tr.appendChild(td);
     }
     tr.addEventListener("click", () => openStudy(s.id));
@@ -105,6 +117,7 @@ async function openStudy(id) {
   clearInterval(state.poll);
   show("study-view");
   state.study = await (await api(`/api/studies/${id}`)).json();
+  setWindow(PRESETS.default);  // every study starts from the full range, never the last one's
   renderStudyHeader();
   const select = $("image-select");
   select.replaceChildren();
@@ -119,13 +132,37 @@ async function openStudy(id) {
   if (job && (job.status === "queued" || job.status === "running")) pollJob(job.id);
 }
 
+function patientLine(p) {
+  if (!p) return "";
+  return [p.name, p.id && "ID " + p.id, p.birth_date && "born " + p.birth_date, p.sex].filter(Boolean).join(" · ");
+}
+
 function renderStudyHeader() {
   const s = state.study;
   $("study-title").textContent = `Study ${s.id}${s.reference ? " · " + s.reference : ""}`;
   $("study-status").textContent = s.status;
   $("study-status").className = "badge " + s.status;
   $("job-status").textContent = s.job ? `job ${s.job.id}: ${s.job.status}${s.job.error ? " — " + s.job.error : ""}` : "";
+  $("retry").hidden = !(s.status === "failed" && state.user.permissions.includes("upload"));
+  const banner = $("patient-banner");
+  if (s.phi_visible) {
+    const line = patientLine(s.patient);
+    banner.textContent = "Patient: " + (line || "no identifiers in the images (de-identified or PNG/JPEG)");
+    banner.className = "patient-banner";
+  } else {
+    banner.textContent = "Patient identifiers hidden for your role";
+    banner.className = "patient-banner hidden-phi";
+  }
 }
+
+$("retry").addEventListener("click", async () => {
+  try {
+    const body = await (await api(`/api/studies/${state.study.id}/retry`, { method: "POST" })).json();
+    $("retry").hidden = true;
+    $("job-status").textContent = `job ${body.job_id}: queued`;
+    pollJob(body.job_id);
+  } catch (e) { $("job-status").textContent = "retry refused: " + e.message; }
+});
 
 function pollJob(jobId) {
   state.poll = setInterval(async () => {
@@ -150,8 +187,10 @@ async function loadReport() {
     $("report-edit").value = ""; $("report-edit").disabled = true;
     $("save").disabled = $("signoff").disabled = true;
     $("versions").replaceChildren();
+    $("ai-draft-banner").hidden = true;
     return;
   }
+  $("ai-draft-banner").hidden = !(state.report.ai_draft && !state.report.signed);
   renderHighlighted($("report-view"), state.report.text, state.report.labels);
   $("report-view").lang = state.report.language;
   $("report-edit").lang = state.report.language;
@@ -204,12 +243,41 @@ $("save").addEventListener("click", async () => {
   } catch (e) { $("report-message").textContent = "not saved: " + e.message; }
 });
 
-$("signoff").addEventListener("click", async () => {
+// Live findings highlighting while typing: the server's labeler (the same as after Save) on the
+// text in the editor, at most one request per pause in typing.
+$("report-edit").addEventListener("input", () => {
+  clearTimeout(state.highlightTimer);
+  state.highlightTimer = setTimeout(async () => {
+    const text = $("report-edit").value;
+    try {
+      const body = await (await api("/api/findings/highlight", { method: "POST",
+        json: { text, language: state.report ? state.report.language : "en" } })).json();
+      if ($("report-edit").value === text) renderHighlighted($("report-view"), text, body.labels);
+    } catch (e) { /* highlighting is a help; Save still works */ }
+  }, 300);
+});
+
+// Sign-off: a confirmation showing exactly the text being signed (the version on screen, which
+// the server checks is still current); an unedited machine draft needs an explicit tick.
+$("signoff").addEventListener("click", () => {
   if ($("report-edit").value !== state.report.text) {
     $("report-message").textContent = "save your changes before signing"; return;
   }
+  const ai = !!state.report.ai_draft;
+  $("signoff-meta").textContent = `Study ${state.study.id}, version ${state.report.version} by ${state.report.author}`;
+  $("signoff-text").textContent = state.report.text;
+  $("signoff-ai").hidden = !ai;
+  $("signoff-ack-label").hidden = !ai;
+  $("signoff-ack").checked = false;
+  $("signoff-confirm").disabled = ai;
+  $("signoff-confirm").textContent = `Sign version ${state.report.version}`;
+  $("signoff-dialog").showModal();
+});
+$("signoff-ack").addEventListener("change", () => { $("signoff-confirm").disabled = !$("signoff-ack").checked; });
+$("signoff-dialog").addEventListener("close", async () => {
+  if ($("signoff-dialog").returnValue !== "confirm") return;
   try {
-    await api(`/api/studies/${state.study.id}/signoff`, { method: "POST" });
+    await api(`/api/studies/${state.study.id}/signoff`, { method: "POST", json: { version: state.report.version } });
     state.study = await (await api(`/api/studies/${state.study.id}`)).json();
     renderStudyHeader();
     await loadReport();
@@ -234,14 +302,27 @@ async function showImage(i) {
   state.heat = im.has_heatmap ? await fetchBitmap(im.heatmap_url) : null;
   $("heatmap-toggle").disabled = !state.heat;
   state.zoom = 1; state.panX = state.panY = 0;
-  const phi = im.phi ? Object.entries(im.phi).filter(([, v]) => v !== null && v !== "") : [];
-  $("phi").textContent = state.study.phi_visible ? (phi.length ? "Patient data: " + phi.map(([k, v]) => `${k}=${v}`).join(" · ") : "") : "patient identifiers hidden for your role";
   applyWindow();
 }
 $("image-select").addEventListener("change", (ev) => showImage(+ev.target.value));
 
 // Window/level on the displayed 8-bit image: values in [L - W/2, L + W/2] are stretched to 0..255.
+// The presets are on that display scale (0..255, the DICOM's own window already applied at
+// intake), not in Hounsfield units, which radiographs do not have: "lung" widens the dark range,
+// "mediastinum" and "bone" the bright one.
+const PRESETS = { default: [255, 128], lung: [180, 100], mediastinum: [120, 170], bone: [90, 200] };
+
+function setWindow([w, l]) {
+  $("window").value = $("window-value").value = w;
+  $("level").value = $("level-value").value = l;
+  applyWindow();
+}
+for (const b of document.querySelectorAll("[data-preset]")) b.addEventListener("click", () => setWindow(PRESETS[b.dataset.preset]));
+$("window-value").addEventListener("change", () => setWindow([Math.min(255, Math.max(1, +$("window-value").value || 255)), +$("level").value]));
+$("level-value").addEventListener("change", () => setWindow([+$("window").value, Math.min(255, Math.max(0, +$("level-value").value || 0))]));
+
 function applyWindow() {
+  $("window-value").value = $("window").value; $("level-value").value = $("level").value;
   if (!state.image) return;
   const w = +$("window").value, l = +$("level").value;
   const lut = new Uint8ClampedArray(256);

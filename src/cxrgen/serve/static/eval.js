@@ -12,6 +12,19 @@ async function api(path, options = {}) {
   return res;
 }
 function show(v) { for (const x of ["login-view", "sessions-view", "item-view"]) $(x).hidden = x !== v; }
+// What each point of the 1-5 scale means (shown beside every button, and in its tooltip).
+const SCALE = { 1: "1 very poor", 2: "2 poor", 3: "3 acceptable", 4: "4 good", 5: "5 excellent" };
+let zoom = 1;
+function applyZoom() { for (const img of $("item-images").querySelectorAll("img")) img.style.width = (100 * zoom) + "%"; }
+$("zoom-in").addEventListener("click", () => { zoom = Math.min(8, zoom * 1.25); applyZoom(); });
+$("zoom-out").addEventListener("click", () => { zoom = Math.max(0.25, zoom / 1.25); applyZoom(); });
+$("zoom-reset").addEventListener("click", () => { zoom = 1; applyZoom(); });
+$("logout").addEventListener("click", () => {
+  if (token) fetch("/api/auth/logout", { method: "POST", keepalive: true, headers: { Authorization: "Bearer " + token } });
+  token = null; sessionStorage.removeItem("cxrgen-token");
+  document.body.replaceChildren();
+  location.replace("/eval");
+});
 
 $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -26,6 +39,7 @@ async function start() {
   let me;
   try { me = await (await api("/api/auth/me")).json(); } catch (e) { return show("login-view"); }
   $("who").textContent = `${me.username} (${me.role})`;
+  $("logout").hidden = false;
   const sessions = await (await api("/api/eval/sessions")).json();
   const ul = $("sessions"); ul.replaceChildren();
   for (const s of sessions) {
@@ -45,9 +59,10 @@ async function nextItem() {
   const imgs = $("item-images"); imgs.replaceChildren();
   for (const url of current.images) {
     const blob = await (await api(url)).blob();
-    const img = document.createElement("img"); img.src = URL.createObjectURL(blob); img.style.maxWidth = "100%";
+    const img = document.createElement("img"); img.src = URL.createObjectURL(blob); img.style.maxWidth = "none";
     imgs.appendChild(img);
   }
+  zoom = 1; applyZoom();
   const form = $("rating-form"); form.replaceChildren();
   for (const c of current.candidates) {
     const box = document.createElement("fieldset");
@@ -59,11 +74,12 @@ async function nextItem() {
       l.append(r, " this report is better"); box.appendChild(l);
     } else {
       for (const crit of current.criteria) {
-        const row = document.createElement("div"); row.textContent = crit.replace("_", " ") + ": ";
+        const row = document.createElement("div"); row.setAttribute("role", "radiogroup");
+        row.setAttribute("aria-label", crit.replace("_", " ")); row.textContent = crit.replace("_", " ") + ": ";
         for (let s = 1; s <= 5; s++) {
           const l = document.createElement("label"); const r = document.createElement("input");
           r.type = "radio"; r.name = `${c.slot}:${crit}`; r.value = s; r.required = true;
-          l.append(r, String(s)); row.appendChild(l);
+          l.title = SCALE[s]; l.append(r, SCALE[s]); row.appendChild(l);
         }
         box.appendChild(row);
       }
