@@ -26,6 +26,7 @@ COMMANDS = (
     "ce",
     "graph",
     "serve",
+    "pacs",
     "humaneval",
 )
 

@@ -149,8 +149,9 @@ class PacsClient:
     def search_studies(self, filters: Mapping[str, str], limit: int | None = None) -> list[dict]:
         """Studies matching ``filters`` (QIDO attribute=value pairs), as DICOM JSON dicts."""
         with self._errors("searching studies (QIDO-RS)"):
+            # one request: dicomweb-client's get_remaining pages with offset until an empty
+            # page, which never comes from a server that ignores offset (Orthanc 1.10 did)
             return self._dw.search_for_studies(search_filters=dict(filters), limit=limit,
-                                               get_remaining=limit is None,
                                                fields=["ModalitiesInStudy", "StudyDate"])
 
     def search_series(self, study_uid: str) -> list[dict]:

@@ -27,8 +27,9 @@ class StudyFilter:
     match: Mapping[str, str] = field(default_factory=dict)
 
     def qido(self) -> dict[str, str]:
-        """QIDO-RS query parameters of a study search."""
-        return {"ModalitiesInStudy": "\\".join(self.modalities), **self.match}
+        """QIDO-RS query parameters of a study search. Several values are joined by commas, as
+        QIDO-RS lists them (Orthanc matches nothing for a C-FIND-style backslash list)."""
+        return {"ModalitiesInStudy": ",".join(self.modalities), **self.match}
 
     def series_reason(self, modality: str | None, body_part: str | None) -> str | None:
         """Why a series (or an instance) is not a chest radiograph; ``None`` when it is."""

@@ -22,6 +22,7 @@ from cxrgen.serve.db.models import AuditEvent, Draft, Image, Job, ReportVersion,
 from cxrgen.serve.deps import bearer, current_user, get_db, require
 from cxrgen.serve.dicom_safety import decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
+from cxrgen.serve.intake import queued_study
 from cxrgen.serve.jobs import iso
 
 log = logging.getLogger("cxrgen.serve.api")
@@ -135,29 +136,10 @@ def upload_study(request: Request, files: list[UploadFile] = File(...),
         except InputError:
             metrics.rejected.labels("corrupt").inc()
             raise
-    runner = request.app.state.runner
-    runner.reserve()  # QueueFull -> 503 + Retry-After, before anything is written
-    try:
-        store = request.app.state.store
-        study = Study(reference=reference.strip(), language=language, status="queued",
-                      created_by=user.id)
-        db.add(study)
-        db.flush()
-        for pos, d in enumerate(decoded):
-            db.add(Image(study_id=study.id, position=pos, kind=d.kind,
-                         original_sha256=store.put(d.stored_bytes),
-                         display_sha256=store.put(d.display_png),
-                         width=d.meta["width"], height=d.meta["height"], meta=d.meta,
-                         phi=d.phi or None))
-        job = Job(study_id=study.id, status="queued")
-        db.add(job)
-        audit.record(db, user, "upload", study.id, images=len(decoded),
-                     kinds=[d.kind for d in decoded])
-        db.commit()
-    except BaseException:
-        runner.release()
-        raise
-    runner.submit(job.id)
+    # QueueFull -> 503 + Retry-After, before anything is written
+    with queued_study(db, request.app.state.store, request.app.state.runner, user, decoded,
+                      reference=reference, language=language) as (study, job):
+        pass
     log.info("study %d uploaded (%d images), job %d queued", study.id, len(decoded), job.id)
     return {"study_id": study.id, "job_id": job.id, "status": "queued",
             "job_url": f"/api/jobs/{job.id}", "study_url": f"/api/studies/{study.id}"}
@@ -372,7 +354,8 @@ def report_versions(study_id: int, _: User = Depends(require("read")),
 
 
 @router.post("/studies/{study_id}/signoff", tags=["reports"])
-def sign_off(study_id: int, user: User = Depends(require("sign")), db: Session = Depends(get_db)):
+def sign_off(study_id: int, request: Request, user: User = Depends(require("sign")),
+             db: Session = Depends(get_db)):
     """Sign the current version; the report is locked afterwards."""
     s = _get_study(db, study_id)
     if s.status == "signed":
@@ -384,6 +367,8 @@ def sign_off(study_id: int, user: User = Depends(require("sign")), db: Session =
     s.status, s.signed_by, s.signed_at = "signed", user.id, utcnow()
     audit.record(db, user, "sign_off", s.id, version=v.version)
     db.commit()
+    for hook in request.app.state.signoff_hooks:
+        hook(s.id)
     return {"study_id": s.id, "status": s.status, "version": v.version,
             "signed_by": user.username, "signed_at": iso(s.signed_at)}
 

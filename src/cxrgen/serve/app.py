@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from cxrgen import __version__
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.serve import api, eval_api
+from cxrgen.serve import api, eval_api, pacs_api
 from cxrgen.serve.auth import Passwords, create_user
 from cxrgen.serve.db.models import User
 from cxrgen.serve.db.session import make_engine, make_sessionmaker
@@ -120,10 +120,20 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
                        queue_size=settings.queue_size, max_attempts=settings.max_attempts,
                        retry_after_s=settings.retry_after_s, metrics=metrics)
 
+    pacs = None
+    if settings.pacs is not None:
+        from cxrgen.serve.pacs_worker import PacsLink
+
+        pacs = PacsLink(settings.pacs, settings, sessionmaker, store, runner, passwords)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runner.start()
+        if pacs is not None:
+            pacs.start()
         yield
+        if pacs is not None:
+            pacs.stop()
         runner.stop()
         engine.dispose()
 
@@ -132,6 +142,9 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     app.state.settings, app.state.engine, app.state.sessionmaker = settings, engine, sessionmaker
     app.state.store, app.state.runner, app.state.metrics = store, runner, metrics
     app.state.passwords = passwords
+    app.state.pacs = pacs
+    #: called with the study id after each sign-off (the PACS link writes the report back)
+    app.state.signoff_hooks = [pacs.on_signed] if pacs is not None else []
 
     @app.middleware("http")
     async def measure(request: Request, call_next):
@@ -185,6 +198,7 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(eval_api.router)
+    app.include_router(pacs_api.router)
 
     @app.get("/", include_in_schema=False)
     def index():

@@ -50,6 +50,8 @@ class Settings:
     password_memory_kib: int | None = None
     #: Lifetime of a login token (seconds).
     token_ttl_s: int = 12 * 3600
+    #: The PACS link (``cxrgen.serve.pacs_worker.PacsSettings``): polling, SR write-back, FHIR.
+    pacs: object | None = None
     #: Users created at start-up when absent: ``[(username, password, role), ...]``.
     bootstrap_users: list[tuple[str, str, str]] = field(default_factory=list)
 
