@@ -176,8 +176,9 @@ class PacsClient:
 
     # ------------------------------------------------------------------ STOW-RS
     def store(self, datasets: Sequence, study_uid: str | None = None) -> list[str]:
-        """Store ``datasets``; returns the stored SOP Instance UIDs. Raises :class:`PacsRejected`
-        naming each refused instance and the PACS's reason code."""
+        """Store ``datasets`` and check that the PACS has them; returns the stored SOP Instance
+        UIDs. Raises :class:`PacsRejected` naming each refused instance (and the PACS's reason
+        code when it gave one)."""
         import requests
 
         try:
@@ -195,8 +196,22 @@ class PacsClient:
             detail = ", ".join(f"{uid} (failure reason {reason})" for uid, reason in failed)
             raise PacsRejected(f"PACS at {self.url} refused to store {len(failed)} instance(s): "
                                f"{detail}; see the PACS log for why")
-        return [str(item.ReferencedSOPInstanceUID)
-                for item in response.get("ReferencedSOPSequence", [])]
+        stored = [str(item.ReferencedSOPInstanceUID)
+                  for item in response.get("ReferencedSOPSequence", [])]
+        # Read back: a PACS may acknowledge an instance that its own filters then drop (Orthanc
+        # 1.10 + DICOMweb 1.7 list an instance refused by a Lua ReceivedInstanceFilter as stored)
+        missing = [ds.SOPInstanceUID for ds in datasets
+                   if not self._has_instance(str(ds.StudyInstanceUID), str(ds.SOPInstanceUID))]
+        if missing:
+            raise PacsRejected(f"PACS at {self.url} acknowledged but did not keep "
+                               f"{len(missing)} instance(s) ({', '.join(missing)}): it refused "
+                               f"them (a filter or storage rule); see the PACS log")
+        return stored
+
+    def _has_instance(self, study_uid: str, sop_uid: str) -> bool:
+        with self._errors("checking a stored instance (QIDO-RS)"):
+            return bool(self._dw.search_for_instances(
+                study_instance_uid=study_uid, search_filters={"SOPInstanceUID": sop_uid}))
 
 
 def part10_bytes(ds) -> bytes:
