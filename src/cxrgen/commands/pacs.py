@@ -9,8 +9,6 @@ Pulling a study twice creates no second study. Credentials: ``--auth-file`` (one
 
 from __future__ import annotations
 
-from cxrgen.errors import ConfigError
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("pacs", help="DICOMweb: pull chest radiographs from a PACS")
@@ -44,7 +42,7 @@ def run(args) -> int:
     from sqlalchemy import select
 
     from cxrgen.pacs import PacsClient, PacsConfig, StudyFilter
-    from cxrgen.pacs.selection import json_value, parse_query
+    from cxrgen.pacs.selection import json_value, parse_list, parse_query
     from cxrgen.serve.auth import Passwords
     from cxrgen.serve.db.session import make_engine, make_sessionmaker
     from cxrgen.serve.migrations import upgrade
@@ -52,8 +50,8 @@ def run(args) -> int:
     from cxrgen.serve.settings import Settings
     from cxrgen.serve.storage import ContentStore
 
-    flt = StudyFilter(modalities=_csv(args.modalities, "--modalities"),
-                      body_parts=_csv(args.body_parts, "--body-parts"),
+    flt = StudyFilter(modalities=parse_list(args.modalities, "--modalities"),
+                      body_parts=parse_list(args.body_parts, "--body-parts"),
                       require_body_part=not args.allow_missing_body_part,
                       match=parse_query(args.query) if args.query else {})
     client = PacsClient(PacsConfig.from_sources(args.url, auth_file=args.auth_file,
@@ -83,9 +81,3 @@ def run(args) -> int:
           f"{args.data_dir}`")
     return 0
 
-
-def _csv(value: str, flag: str) -> tuple[str, ...]:
-    items = tuple(v.strip().upper() for v in value.split(",") if v.strip())
-    if not items:
-        raise ConfigError(f"{flag} {value!r}: give at least one value, comma-separated")
-    return items

@@ -62,6 +62,14 @@ def parse_query(query: str) -> dict[str, str]:
     return out
 
 
+def parse_list(value: str, flag: str) -> tuple[str, ...]:
+    """``"CR,DX"`` -> ("CR", "DX"), upper case (DICOM code strings are)."""
+    items = tuple(v.strip().upper() for v in value.split(",") if v.strip())
+    if not items:
+        raise ConfigError(f"{flag} {value!r}: give at least one value, comma-separated")
+    return items
+
+
 def json_value(item: Mapping, keyword: str) -> str | None:
     """First value of ``keyword`` in a DICOM JSON object (PS3.18 F.2), or ``None``."""
     from pydicom.datadict import tag_for_keyword
