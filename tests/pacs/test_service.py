@@ -226,3 +226,50 @@ def test_wrong_credentials_one_clear_error(orthanc, make_service):
     assert state["state"] == "error"
     assert state["last_error"].startswith(f"PACS at {orthanc.dicomweb} refused user")
     assert "wrong-password-123" not in json.dumps(state)
+
+
+def test_push_waits_while_pacs_down_then_goes_through(orthanc, shared_data, make_service, relay):
+    """Sign-off while the PACS is unreachable: the push waits (visible, with its next attempt)
+    and the link's thread stores the SR once the PACS is back; nothing is lost."""
+    from cxrgen.pacs import PacsConfig
+
+    data, ds = chest_dicom(shared_data)
+    orthanc.upload(data)
+    config = PacsConfig(f"http://127.0.0.1:{relay.port}/dicom-web", orthanc.user,
+                        orthanc.password, timeout_s=2, retries=0)
+    svc = make_service(config, match={"StudyInstanceUID": ds.StudyInstanceUID})
+    _poll(svc)
+    study_id = _one_study(svc)["study_id"]
+    job = svc.client.get(f"/api/studies/{study_id}", headers=svc.h("rad")).json()["job"]
+    svc.wait_job(job["id"])
+    relay.mode = "down"
+    r = svc.client.post(f"/api/studies/{study_id}/signoff", headers=svc.h("rad"))
+    assert r.status_code == 200, r.text
+
+    def push_state(wanted):
+        push = svc.client.get(f"/api/studies/{study_id}/pacs", headers=svc.h("rad")).json()["push"]
+        return push if push["status"] == wanted else None
+
+    waiting = wait_for(lambda: push_state("waiting"), what="push waiting")
+    assert "unreachable or too slow" in waiting["error"] and waiting["retry_at"]
+    relay.mode = "up"
+    pushed = wait_for(lambda: push_state("pushed"), what="push after the PACS came back")
+    assert pushed["verified"] is True and pushed["attempts"] >= 2
+
+
+def test_draft_pushed_unverified_when_configured(orthanc, shared_data, make_service):
+    data, ds = chest_dicom(shared_data)
+    orthanc.upload(data)
+    svc = make_service(orthanc.config(), match={"StudyInstanceUID": ds.StudyInstanceUID},
+                       push_drafts=True)
+    _poll(svc)
+    study_id = _one_study(svc)["study_id"]
+    pushed = wait_for(lambda: (lambda p: p if p["push"]["status"] == "pushed" else None)(
+        svc.client.get(f"/api/studies/{study_id}/pacs", headers=svc.h("rad")).json()),
+        what="draft SR push")
+    sr = _read_back_sr(orthanc, ds.StudyInstanceUID, pushed["sr_uid"])
+    draft = svc.client.get(f"/api/studies/{study_id}/draft", headers=svc.h("rad")).json()
+    assert sr.VerificationFlag == "UNVERIFIED" and sr.PreliminaryFlag == "PRELIMINARY"
+    from cxrgen.pacs.sr import report_text
+
+    assert report_text(sr) == draft["text"]
