@@ -106,17 +106,35 @@ def chest_dicom(shared_data: Path, body_part: str = "CHEST", **attrs) -> tuple[b
 
 class Relay:
     """A loopback TCP relay in front of Orthanc: ``mode`` "up" forwards, "down" refuses
-    connections (closes them at once), "slow" accepts and never answers. It changes the
+    connections (closes them at once), "slow" accepts and never answers; leaving "up" also cuts
+    the open connections (an HTTP client would otherwise reuse a kept-alive one). It changes the
     network, not the PACS: what answers, when it answers, is Orthanc."""
 
     def __init__(self, target_port: int):
         self.target = ("127.0.0.1", target_port)
-        self.mode = "up"
+        self._mode = "up"
+        self._open: list[socket.socket] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self._held: list[socket.socket] = []
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        self._mode = value
+        if value != "up":
+            for s in self._open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self._open.clear()
 
     def _accept(self):
         while not self._stop:
@@ -137,6 +155,7 @@ class Relay:
         except OSError:
             client.close()
             return
+        self._open += [client, upstream]
         for a, b in ((client, upstream), (upstream, client)):
             threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 

@@ -3,8 +3,6 @@ the study with the PACS's answer, and the page's button sends it again."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +14,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.fixture
 def live_pacs_server(tmp_path, orthanc, shared_data):
-    uvicorn = pytest.importorskip("uvicorn")
+    pytest.importorskip("uvicorn")
     from serve.conftest import FAST_HASH, USERS
     from serve.drafting import make_drafter
-    from serve.test_browser import _free_port
+    from serve.live import served
 
     from cxrgen.pacs import StudyFilter
     from cxrgen.serve.app import create_app
@@ -32,18 +30,9 @@ def live_pacs_server(tmp_path, orthanc, shared_data):
                         filter=StudyFilter(match={"StudyInstanceUID": ds.StudyInstanceUID}))
     app = create_app(Settings(data_dir=tmp_path / "serve", bootstrap_users=USERS, pacs=pacs,
                               deidentify_dicom=True, **FAST_HASH), drafter=make_drafter())
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
     assert app.state.pacs.poll_once()["queued"] == 1
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served(app) as base:
+        yield app, base
 
 
 def test_refused_write_back_shown_and_retried_from_the_page(live_pacs_server, orthanc):

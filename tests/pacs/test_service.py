@@ -64,6 +64,15 @@ def _one_study(svc) -> dict:
     return rows[0]
 
 
+def _pulled_and_drafted(svc) -> int:
+    """Poll, and wait for the draft of the one study pulled; its id."""
+    _poll(svc)
+    study_id = _one_study(svc)["study_id"]
+    job = svc.client.get(f"/api/studies/{study_id}", headers=svc.h("rad")).json()["job"]
+    assert svc.wait_job(job["id"])["status"] == "done"
+    return study_id
+
+
 def _read_back_sr(orthanc, study_uid: str, sop_uid: str):
     import highdicom as hd
     from pydicom import dcmwrite
@@ -196,10 +205,7 @@ def test_stow_rejected_reported_on_study_then_retried(orthanc, shared_data, make
     orthanc.upload(data)
     svc = make_service(orthanc.config(), match={"StudyInstanceUID": ds.StudyInstanceUID},
                        push_on_signoff=False)
-    _poll(svc)
-    study_id = _one_study(svc)["study_id"]
-    job = svc.client.get(f"/api/studies/{study_id}", headers=svc.h("rad")).json()["job"]
-    svc.wait_job(job["id"])
+    study_id = _pulled_and_drafted(svc)
     flag = orthanc.folder / "reject-stow"
     flag.touch()
     try:  # the machine draft, pushed on demand, is refused by the PACS
@@ -238,10 +244,7 @@ def test_push_waits_while_pacs_down_then_goes_through(orthanc, shared_data, make
     config = PacsConfig(f"http://127.0.0.1:{relay.port}/dicom-web", orthanc.user,
                         orthanc.password, timeout_s=2, retries=0)
     svc = make_service(config, match={"StudyInstanceUID": ds.StudyInstanceUID})
-    _poll(svc)
-    study_id = _one_study(svc)["study_id"]
-    job = svc.client.get(f"/api/studies/{study_id}", headers=svc.h("rad")).json()["job"]
-    svc.wait_job(job["id"])
+    study_id = _pulled_and_drafted(svc)
     relay.mode = "down"
     r = svc.client.post(f"/api/studies/{study_id}/signoff", headers=svc.h("rad"))
     assert r.status_code == 200, r.text
