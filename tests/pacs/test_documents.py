@@ -96,6 +96,9 @@ def test_fhir_report_validates_and_follows_the_sign_off(shared_data):
                         "Pleural Effusion": "present"}
     draft = validate(diagnostic_report(_doc(ds, signed=False)))
     assert draft.status == "preliminary" and not draft.resultsInterpreter
+    uploaded = _doc(ds, signed=False)
+    uploaded.study_uid = ""  # a study uploaded through the page: no DICOM study to point to
+    assert not validate(diagnostic_report(uploaded)).imagingStudy
 
 
 def test_fhir_validation_names_the_bad_element():

@@ -276,3 +276,14 @@ def test_draft_pushed_unverified_when_configured(orthanc, shared_data, make_serv
     from cxrgen.pacs.sr import report_text
 
     assert report_text(sr) == draft["text"]
+
+
+def test_uploaded_study_has_fhir_but_no_pacs_link(orthanc, make_service):
+    from cxrgen.pacs.fhir import validate
+
+    svc = make_service(orthanc.config(), match={"StudyInstanceUID": "1.2.3.4.5.6.7"})
+    study_id = svc.drafted_study()
+    fhir = validate(svc.client.get(f"/api/studies/{study_id}/fhir", headers=svc.h("rev")).json())
+    assert fhir.status == "preliminary" and not fhir.imagingStudy
+    r = svc.client.post(f"/api/studies/{study_id}/pacs/push", headers=svc.h("rad"))
+    assert r.status_code == 404 and r.json()["detail"] == f"study {study_id} did not come from a PACS"

@@ -62,14 +62,15 @@ def diagnostic_report(doc: ReportDocument, issued: datetime | None = None) -> di
         "code": {"coding": [_coding(codes.LN.DiagnosticImagingReport)],
                  "text": "Chest radiograph report"},
         "issued": issued.isoformat(),
-        "imagingStudy": [{"identifier": {"system": "urn:dicom:uid",
-                                         "value": f"urn:oid:{doc.study_uid}"},
-                          "display": "DICOM study"}],
         "conclusion": doc.text,
         "presentedForm": [{"contentType": "text/plain; charset=utf-8", "language": doc.language,
                            "data": base64.b64encode(doc.text.encode()).decode("ascii"),
                            "title": f"report version {doc.version}"}],
     }
+    if doc.study_uid:  # an uploaded study has no DICOM study to point to
+        resource["imagingStudy"] = [{"identifier": {"system": "urn:dicom:uid",
+                                                    "value": f"urn:oid:{doc.study_uid}"},
+                                     "display": "DICOM study"}]
     if observations:
         resource["contained"] = observations
         resource["result"] = [{"reference": f"#{o['id']}"} for o in observations]
