@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sqlite3
 
 import pytest
@@ -36,9 +37,10 @@ def make_service(tmp_path, drafter):
 
     started = []
 
-    def make(config, *, match=None, deidentify=True, **pacs_options):
+    def make(config, *, match=None, deidentify=True, service=None, **pacs_options):
         settings = Settings(data_dir=tmp_path / f"serve{len(started)}", bootstrap_users=USERS,
                             deidentify_dicom=deidentify, queue_size=8, **FAST_HASH,
+                            **(service or {}),
                             pacs=PacsSettings(config, filter=StudyFilter(match=match or {}),
                                               poll=False, backoff_s=0.2, max_backoff_s=1.0,
                                               **pacs_options))
@@ -91,9 +93,11 @@ def _read_back_sr(orthanc, study_uid: str, sop_uid: str):
 
 
 def test_round_trip_pull_draft_edit_sign_sr_back(orthanc, shared_data, make_service,
-                                                 fhir_endpoint):
+                                                 fhir_endpoint, caplog):
     from cxrgen.pacs.fhir import validate
     from cxrgen.pacs.sr import report_text
+
+    caplog.set_level(logging.DEBUG)  # every logger, HTTP clients included
 
     data, ds = chest_dicom(shared_data)
     orthanc.upload(data)
@@ -137,10 +141,9 @@ def test_round_trip_pull_draft_edit_sign_sr_back(orthanc, shared_data, make_serv
     fhir = validate(svc.client.get(f"/api/studies/{study_id}/fhir", headers=svc.h("rad")).json())
     assert (fhir.status, fhir.conclusion) == ("final", signed_text)
     assert fhir.resultsInterpreter[0].display == "rad"
-    wait_for(lambda: fhir_endpoint.received, what="FHIR POST")
+    wait_for(lambda: svc.client.get(f"/api/studies/{study_id}/pacs", headers=svc.h("rad"))
+             .json()["fhir"]["status"] == "sent", what="FHIR POST recorded")
     assert validate(fhir_endpoint.received[0]).conclusion == signed_text
-    assert svc.client.get(f"/api/studies/{study_id}/pacs",
-                          headers=svc.h("rad")).json()["fhir"]["status"] == "sent"
 
     # de-identification on: the planted identifiers are nowhere in what cxrgen stored
     data_dir = svc.app.state.settings.data_dir
@@ -153,6 +156,8 @@ def test_round_trip_pull_draft_edit_sign_sr_back(orthanc, shared_data, make_serv
         assert value.encode() not in stored, value
         assert value not in dump, value
     assert "phi" not in svc.client.get(f"/api/studies/{study_id}", headers=svc.h("rev")).json()
+    assert orthanc.password not in caplog.text  # credentials never logged
+    assert all(value not in caplog.text for value in PLANTED.values())
 
 
 def test_identifiers_kept_for_phi_roles_without_deidentification(orthanc, shared_data,
@@ -224,14 +229,30 @@ def test_stow_rejected_reported_on_study_then_retried(orthanc, shared_data, make
     assert sr.VerificationFlag == "UNVERIFIED"
 
 
-def test_wrong_credentials_one_clear_error(orthanc, make_service):
+def test_wrong_credentials_one_clear_error(orthanc, make_service, caplog):
     from cxrgen.pacs import PacsConfig
+
+    caplog.set_level(logging.DEBUG)
 
     svc = make_service(PacsConfig(orthanc.dicomweb, orthanc.user, "wrong-password-123"))
     state = _poll(svc)
     assert state["state"] == "error"
     assert state["last_error"].startswith(f"PACS at {orthanc.dicomweb} refused user")
     assert "wrong-password-123" not in json.dumps(state)
+    assert "wrong-password-123" not in caplog.text
+
+
+def test_pulled_study_meets_the_upload_limits(orthanc, shared_data, make_service):
+    """The pull path applies the upload's limits: the 1024 x 1024 radiograph is refused by a
+    service that accepts at most 500,000 pixels, with the upload's own message."""
+    data, ds = chest_dicom(shared_data)
+    orthanc.upload(data)
+    svc = make_service(orthanc.config(), match={"StudyInstanceUID": ds.StudyInstanceUID},
+                       service={"max_pixels": 500_000})
+    assert _poll(svc)["last_poll"]["skipped"] == 1
+    assert _one_study(svc)["reason"] == ("image 1 of the PACS study: image of 1024 x 1024 pixels "
+                                         "exceeds the limit of 500000 pixels; downsample it "
+                                         "before upload")
 
 
 def test_push_waits_while_pacs_down_then_goes_through(orthanc, shared_data, make_service, relay):
