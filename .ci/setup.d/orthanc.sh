@@ -27,6 +27,9 @@ if [ -f "$envfile" ]; then
         echo "Orthanc already running at $CXRGEN_TEST_ORTHANC_URL (pid $CXRGEN_TEST_ORTHANC_PID)"
         exit 0
     fi
+    # a stale record: its Orthanc is gone; drop its throw-away storage
+    case "${CXRGEN_TEST_ORTHANC_DIR:-}" in /tmp/cxrgen-orthanc.*) rm -rf "$CXRGEN_TEST_ORTHANC_DIR" ;; esac
+    kill "${CXRGEN_TEST_ORTHANC_PID:-0}" 2>/dev/null || true
 fi
 
 if ! command -v Orthanc >/dev/null 2>&1 || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
@@ -34,6 +37,8 @@ if ! command -v Orthanc >/dev/null 2>&1 || [ ! -e /usr/share/orthanc/plugins/lib
     apt-get update -qq
     # the package's own service is not used (no init system in CI; policy-rc.d may deny it)
     apt-get install -y -qq --no-install-recommends orthanc orthanc-dicomweb curl >/dev/null
+    # where an init system let the package start its own Orthanc (port 8042), stop it
+    invoke-rc.d orthanc stop >/dev/null 2>&1 || true
 fi
 
 dir=$(mktemp -d /tmp/cxrgen-orthanc.XXXXXX)
