@@ -96,6 +96,7 @@ def chest_dicom(shared_data: Path, body_part: str = "CHEST", **attrs) -> tuple[b
     for k, v in {**PLANTED, **attrs}.items():
         setattr(ds, k, v)
     ds.BodyPartExamined = body_part
+    ds.PatientAge = "062Y"  # the source's "62" is not a valid Age String (PS3.5 6.2: nnnD/W/M/Y)
     ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
     ds.SOPInstanceUID = generate_uid()
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
