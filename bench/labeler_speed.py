@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cxrgen import __version__
 from cxrgen.labeling import get_labeler
-from cxrgen.labeling.evaluation import CASIA_FILES, casia_reports, iu_gold_reports, iu_zh_reports
+from labeler_accuracy import CASIA_FILES, casia_reports, iu_gold_reports, iu_zh_reports  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -49,7 +49,7 @@ def test_demo_beats_the_retrieval_baseline(demo):
 def test_small_demo_model_reads_the_image(tmp_path):
     """The demo preset, smaller (800 studies, 600 warm-start steps, 6 epochs, no baseline): already
     well above chance on the test phantoms, and at chance once their images are shuffled."""
-    from cxrgen.evaluation import evaluate_checkpoint, load_split, shuffled_images
+    from cxrgen.pipeline.evaluation import evaluate_checkpoint, load_split, shuffled_images
     from cxrgen.train.config import load_config
     from cxrgen.train.demo import make_phantoms
     from cxrgen.train.experiment import run

@@ -44,9 +44,9 @@ def _labels_line(labels: dict) -> str:
 
 
 def render_page(title: str, systems: dict, examples: Sequence[dict], notes: Sequence[str] = ()) -> str:
-    """``systems``: name -> :class:`cxrgen.evaluation.Evaluation`; ``examples``: prediction rows
+    """``systems``: name -> :class:`cxrgen.pipeline.evaluation.Evaluation`; ``examples``: prediction rows
     (``study_id``, ``images``, ``generated``, ``reference``, ``generated_labels``, ``reference_labels``)."""
-    from cxrgen.evaluation import TABLE_ROWS
+    from cxrgen.pipeline.evaluation import TABLE_ROWS
 
     esc = html.escape
     names = list(systems)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
-from cxrgen.models import create_model, list_models
+from cxrgen.models import MODEL_CONFIGS, create_model, list_models
 from cxrgen.text.vocab import Vocab
 
 CAPTIONING = [n for n in list_models() if n != "retrieval"]
@@ -13,11 +15,13 @@ WORDS = [f"w{i}" for i in range(24)]
 
 
 def tiny_config(name: str) -> dict:
+    """Tiny settings, cut to the fields of the model's own config class."""
     cfg = dict(d_model=32, n_layers=2, n_heads=4, d_ff=64, rm_d_model=32, cmm_size=64, cmm_topk=8, num_labels=5,
                encoder=dict(name="resnet18", width=8, image_size=64))
     if name == "cnx2rg":
         cfg["prompt"] = dict(encoder=dict(name="resnet18", width=8), num_tokens=2)
-    return cfg
+    fields = {f.name for f in dataclasses.fields(MODEL_CONFIGS.get(name))}
+    return {k: v for k, v in cfg.items() if k in fields}
 
 
 @pytest.fixture(scope="module")

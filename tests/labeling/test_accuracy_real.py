@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from cxrgen.labeling import get_labeler
-from cxrgen.labeling.evaluation import (
+from bench.labeler_accuracy import (
     evaluate_en_iu,
     evaluate_fr_casia,
     evaluate_zh_iu,
@@ -96,7 +96,7 @@ def test_zh_iu_machine_translated(shared_data):
 def test_zh_iu_without_mt_variants(shared_data):
     """The figure that does not lean on the data set's machine-translation renderings
     (lexicon_zh.MT_VARIANTS): what the Chinese rules reach on their own."""
-    from cxrgen.labeling.evaluation import iu_zh_reports
+    from bench.labeler_accuracy import iu_zh_reports
     from cxrgen.labeling.lexicon_zh import LEXICON_ZH_WITHOUT_MT_VARIANTS
     from cxrgen.labeling.rules import RuleLabeler
 
@@ -107,7 +107,7 @@ def test_zh_iu_without_mt_variants(shared_data):
 
 
 # measured values (uncertain = negative for the binary gold), rounded down a little; measured on
-# 2026-11-23 with `python -m cxrgen.labeling.evaluation ../shared/data`:
+# 2026-11-23 with `python bench/labeler_accuracy.py ../shared/data`:
 # en full micro 0.945 / macro 0.920 (dev half 0.955 / 0.927, held-out half 0.936 / 0.903);
 # chestxray14-literal full micro 0.909; uncertain = positive: micro R >= 0.97, F1 0.851;
 # fr recalls 0.986 / 1.0 / 1.0 / 0.954 / 1.0; zh full micro 0.860 / macro 0.810 (held-out 0.851),
@@ -151,7 +151,7 @@ def test_language_check_on_real_reports(shared_data):
     from collections import Counter
 
     from cxrgen.labeling import check_report
-    from cxrgen.labeling.evaluation import CASIA_FILES, casia_reports, iu_zh_reports
+    from bench.labeler_accuracy import CASIA_FILES, casia_reports, iu_zh_reports
 
     texts = {
         "en": [t for _, t, _ in iu_gold_reports(shared_data) if t.strip()],

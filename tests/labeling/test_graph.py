@@ -89,7 +89,7 @@ def test_hand_annotation_in_radgraph_release_format(tmp_path):
     (ref,) = read_graphs(path, "en")
     assert ref.findings() == {("positive", "effusion", "pleura"), ("negative", "pneumothorax", "")}
     hyp = extract_graph(text, "en", "rep1")
-    assert graph_scores([ref], [hyp])["graph"]["F1"] == 1.0
+    assert graph_scores([hyp], [ref])["graph"]["F1"] == 1.0
 
 
 def test_bad_radgraph_docs(tmp_path):

@@ -29,7 +29,7 @@ TABLE = [
 
 @pytest.mark.parametrize("policy,p,r,f,macro_f,example_f", TABLE)
 def test_ce_known_values(policy, p, r, f, macro_f, example_f):
-    rows = ce_statistics(REFS, HYPS, COLS, policy)
+    rows = ce_statistics(HYPS, REFS, COLS, policy)
     agg = ce_aggregate(rows)
     assert agg["P-micro"] == pytest.approx(p)
     assert agg["R-micro"] == pytest.approx(r)
@@ -39,7 +39,7 @@ def test_ce_known_values(policy, p, r, f, macro_f, example_f):
 
 
 def test_per_label_and_example_rows():
-    rows = ce_statistics(REFS, HYPS, COLS, "negative")
+    rows = ce_statistics(HYPS, REFS, COLS, "negative")
     per = per_label_scores(rows, COLS)
     assert per["A"] == {"P": 0.5, "R": 1.0, "F1": pytest.approx(2 / 3), "support": 1}
     assert per["B"]["F1"] == 0.0 and per["B"]["support"] == 1
@@ -49,23 +49,23 @@ def test_per_label_and_example_rows():
 
 def test_bad_policy_and_lengths():
     with pytest.raises(ConfigError, match="valid choices"):
-        ce_statistics(REFS, HYPS, COLS, "maybe")
+        ce_statistics(HYPS, REFS, COLS, "maybe")
     with pytest.raises(InputError, match="3 references but 2 hypotheses"):
-        ce_statistics(REFS, HYPS[:2], COLS)
+        ce_statistics(HYPS[:2], REFS, COLS)
 
 
 def test_clinical_efficacy_on_reports_and_signature():
     refs = ["Small left pleural effusion. Mild cardiomegaly.", "No acute disease. Possible pneumonia."]
     hyps = ["Left pleural effusion. Heart size is normal.", "Right lower lobe pneumonia."]
     ce = ClinicalEfficacy("en", "chexpert", uncertain="negative")
-    scores = {(s.name, dict(s.signature.extra)["avg"]): s for s in ce.score(refs, hyps)}
+    scores = {(s.name, dict(s.signature.extra)["avg"]): s for s in ce.score(hyps, refs)}
     # effusion tp; cardiomegaly fn; pneumonia: reference uncertain -> negative, so fp
     assert scores[("CE-F1", "micro")].value == pytest.approx(0.5)
     sig = str(scores[("CE-F1", "micro")].signature)
     assert sig.startswith("CE-F1|tok:rules-en|")
     assert "avg:micro|labels:chexpert|uncertain:negative" in sig
     positive = {(s.name, dict(s.signature.extra)["avg"]): s.value
-                for s in ClinicalEfficacy("en", "chexpert", "positive").score(refs, hyps)}
+                for s in ClinicalEfficacy("en", "chexpert", "positive").score(hyps, refs)}
     # pneumonia becomes a tp: tp 2, fp 0, fn 1 -> P 1, R 2/3, F1 0.8
     assert positive[("CE-F1", "micro")] == pytest.approx(0.8)
 
@@ -74,7 +74,7 @@ def test_graph_f1_cn_cxr_rule():
     ref = extract_graph("Small left pleural effusion. No pneumothorax.", "en")
     hyp = extract_graph("Left pleural effusion. Pneumothorax.", "en")
     assert ref.findings() == {("positive", "effusion", "pleura"), ("negative", "pneumothorax", "")}
-    scores = graph_scores([ref], [hyp])
+    scores = graph_scores([hyp], [ref])
     # effusion at the pleura matches; "pneumothorax" present vs absent is a wrong lesion (fp)
     # and the reference's absent pneumothorax is missed (fn)
     assert (scores["graph"]["tp"], scores["graph"]["fp"], scores["graph"]["fn"]) == (1, 1, 1)

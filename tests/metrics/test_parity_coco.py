@@ -99,7 +99,7 @@ def test_r2gen_cleaning_pipeline_equals_pycocoevalcap(shared_data):
 
     reports = iu_reports(shared_data, "test")
     refs, hyps = reports, reports[2:] + reports[:2]
-    ours = score_corpus(refs, hyps, metrics=["BLEU", "ROUGE-L", "CIDEr"], tokenized=True, normalizer="r2gen-iu")
+    ours = score_corpus(hyps, refs, metrics=["BLEU", "ROUGE-L", "CIDEr"], tokenized=True, normalizer="r2gen-iu")
     clean_refs = [" ".join(r2gen_iu_xray(r).split()) for r in refs]
     clean_hyps = [" ".join(r2gen_iu_xray(h).split()) for h in hyps]
     bleu, _ = _coco(coco_bleu.Bleu(4), clean_refs, clean_hyps)
@@ -132,7 +132,7 @@ def test_raw_reports_equal_pycocoevalcap_pipeline_with_java_ptbtokenizer(shared_
         bleu, _ = coco_bleu.Bleu(4).compute_score(gts, res)
     rouge, _ = coco_rouge.Rouge().compute_score(gts, res)
     cider, _ = coco_cider.Cider().compute_score(gts, res)
-    ours = score_corpus(refs, hyps, lang="en", metrics=["BLEU", "ROUGE-L", "CIDEr"]).values()
+    ours = score_corpus(hyps, refs, lang="en", metrics=["BLEU", "ROUGE-L", "CIDEr"]).values()
     expected = dict(zip(["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4"], bleu), **{"ROUGE-L": rouge, "CIDEr": cider})
     for name, value in expected.items():
         assert ours[name] == pytest.approx(value, abs=TOL)

@@ -38,7 +38,7 @@ def test_json_output_has_the_table_keys(files, capsys):
     assert expected <= set(out)
     assert out["signature"] == "tok:ptb|norm:none|lang:en|nrefs:1|version:0.1.0"
     assert out["signatures"]["BLEU-4"].startswith("BLEU-4|tok:ptb|norm:none|lang:en|nrefs:1|impl:coco|")
-    direct = score_corpus(REFS, HYPS, lang="en").values()
+    direct = score_corpus(HYPS, REFS, lang="en").values()
     for name, value in direct.items():
         assert out[name] == pytest.approx(value, abs=1e-12)
 
@@ -122,9 +122,9 @@ def test_malformed_jsonl_line_and_length_mismatch(tmp_path, capsys):
 
 
 def test_chinese_and_french_scores_are_not_empty():
-    zh = score_corpus(["心影大小正常，双肺清晰。"] * 2, ["心影大小正常。"] * 2, lang="zh", metrics=["BLEU"])
+    zh = score_corpus(["心影大小正常。"] * 2, ["心影大小正常，双肺清晰。"] * 2, lang="zh", metrics=["BLEU"])
     assert zh.values()["BLEU-1"] > 0.3 and zh.tok == "zh-jieba"
-    fr = score_corpus(["L'opacité est nette."] * 2, ["L'opacité est floue."] * 2, lang="fr", metrics=["BLEU"])
+    fr = score_corpus(["L'opacité est floue."] * 2, ["L'opacité est nette."] * 2, lang="fr", metrics=["BLEU"])
     assert fr.values()["BLEU-1"] == pytest.approx(0.75, abs=1e-6)
 
 
@@ -158,4 +158,4 @@ def test_library_rejects_unknown_language_and_unpaired_lists():
     with pytest.raises(ConfigError, match="unknown language 'de'; valid choices: en, fr, zh"):
         score_corpus(["a"], ["a"], lang="de")
     with pytest.raises(InputError, match="2 references but 1 hypotheses"):
-        score_corpus(["a", "b"], ["a"])
+        score_corpus(["a"], ["a", "b"])

@@ -65,7 +65,7 @@ def test_bad_arguments_are_config_errors():
 
 
 def test_seed_and_resamples_are_in_the_signature():
-    result = score_corpus(REFS, GOOD, lang="en", metrics=["BLEU"], tokenized=True, bootstrap=50, seed=99)
+    result = score_corpus(GOOD, REFS, lang="en", metrics=["BLEU"], tokenized=True, bootstrap=50, seed=99)
     sig = str(result.scores["BLEU-4"].signature)
     assert sig == "BLEU-4|tok:whitespace|norm:none|lang:en|nrefs:1|impl:coco|version:0.1.0|bootstrap:50|seed:99"
     assert result.scores["BLEU-4"].ci is not None

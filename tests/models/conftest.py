@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -11,6 +13,9 @@ WORDS = [f"w{i}" for i in range(24)]
 
 
 def tiny_config(name: str, **overrides) -> dict:
+    """The tiny settings that model ``name``'s config class has (each model has its own)."""
+    from cxrgen.models import MODEL_CONFIGS
+
     cfg = dict(
         d_model=32, n_layers=2, n_heads=4, d_ff=64, dropout=0.1, rm_num_slots=3, rm_d_model=32,
         cmm_size=64, cmm_topk=8, max_len=20, num_labels=5, embed_dim=16, text_layers=1,
@@ -19,7 +24,8 @@ def tiny_config(name: str, **overrides) -> dict:
     if name == "cnx2rg":
         cfg["prompt"] = dict(encoder=dict(name="resnet18", width=8), num_tokens=2)
     cfg.update(overrides)
-    return cfg
+    fields = {f.name for f in dataclasses.fields(MODEL_CONFIGS.get(name))}
+    return {k: v for k, v in cfg.items() if k in fields}
 
 
 @pytest.fixture

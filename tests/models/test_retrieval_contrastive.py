@@ -57,5 +57,5 @@ def test_cnx2rg_prompt_encoder_loads_the_contrastive_image_tower(vocab, batch, t
     assert not any(p.requires_grad for p in prompt.parameters())  # frozen, as in CN-X2RG
     out = model(images, view_mask, tokens)
     assert out["aux_logits"].shape == (3, 5)
-    with pytest.raises(ConfigError, match="backbone 'transformer' is not one of r2gen, r2gencmn"):
-        create_model("cnx2rg", {**tiny_config("cnx2rg"), "backbone": "transformer"}, vocab)
+    with pytest.raises(ConfigError, match="base_model 'transformer' is not one of r2gen, r2gencmn"):
+        create_model("cnx2rg", {**tiny_config("cnx2rg"), "base_model": "transformer"}, vocab)

@@ -255,7 +255,7 @@ def test_retry_only_failed_studies(service):
 
 
 def test_generation_failure_is_visible_and_retryable(service):
-    # the model refuses images under 64 px (cxrgen.inference.MIN_IMAGE_SIDE): a real failure
+    # the model refuses images under 64 px (cxrgen.pipeline.inference.MIN_IMAGE_SIDE): a real failure
     c = service.client
     r = service.upload([("thumb.png", png_bytes(size=32))])
     assert r.status_code == 202

@@ -74,7 +74,10 @@ def test_default_tokenizers_per_language():
     assert zh.tokenizer_name == "zh-jieba"
     assert zh.decode(zh.encode("心影不大")) == "心影不大"
     assert Vocab.from_dict(zh.to_dict()).encode("心影不大") == zh.encode("心影不大")
-    custom = Vocab.build(REPORTS, tokenizer=str.split, tokenizer_name="sentences+ptb", min_freq=1)
+    # the generation tokenizer is registered: a checkpoint's vocabulary rebuilds it by name
+    gen = Vocab.build(REPORTS, tokenizer_name="sentences+ptb", min_freq=1)
+    assert "." in gen and Vocab.from_dict(gen.to_dict()).encode(REPORTS[0]) == gen.encode(REPORTS[0])
+    custom = Vocab.build(REPORTS, tokenizer=str.split, tokenizer_name="my-own-split", min_freq=1)
     with pytest.raises(ConfigError, match="pass the tokenizer callable as tokenizer="):
         Vocab.from_dict(custom.to_dict())
     assert Vocab.from_dict(custom.to_dict(), tokenizer=str.split) == custom

@@ -35,7 +35,7 @@ def test_unknown_key_lists_valid_keys():
 
 
 def test_wrong_type_is_an_error():
-    with pytest.raises(ConfigError, match="config.train.epochs: expected int, got 'many'"):
+    with pytest.raises(ConfigError, match="config.train.epochs: expected int, got str 'many'"):
         load_config(None, ["train.epochs=many"])
     with pytest.raises(ConfigError, match="expected one of 'fp32', 'bf16', 'fp16'"):
         load_config(None, ["optim.precision=fp8"])

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.train.checkpoint import load_checkpoint
+from cxrgen.pipeline.checkpoint import read_checkpoint
 from cxrgen.train.config import load_config
 from cxrgen.train.loop import Trainer
 
@@ -47,7 +47,7 @@ def test_resume_mid_epoch_gives_the_same_next_losses(tmp_path):
     cut = make_trainer(tmp_path / "cut", max_steps=8)  # killed two batches into epoch 2
     cut.fit()
     assert cut.step_losses == full.step_losses[:8]
-    ckpt = load_checkpoint(tmp_path / "cut" / "last.pt")
+    ckpt = read_checkpoint(tmp_path / "cut" / "last.pt")
     assert (ckpt["epoch"], ckpt["step"], ckpt["sampler"]["start"]) == (1, 8, 8)
 
     resumed = make_trainer(tmp_path / "cut")
@@ -72,7 +72,7 @@ def test_resume_from_end_of_epoch_checkpoint(tmp_path):
 def test_checkpoint_describes_itself_and_best_follows_validation(tmp_path):
     tr = make_trainer(tmp_path, epochs=3)
     state = tr.fit()
-    ckpt = load_checkpoint(tmp_path / "best.pt")
+    ckpt = read_checkpoint(tmp_path / "best.pt")
     for key in ("model", "config", "vocab", "versions", "git_sha", "seed", "optimizer", "rng", "history"):
         assert key in ckpt
     losses = [h["loss"] for h in state.history]
@@ -123,4 +123,4 @@ def test_resume_rejects_a_file_that_is_not_a_checkpoint(tmp_path):
         tr.fit(resume=bad)
     torch.save({"weights": torch.zeros(1)}, bad)
     with pytest.raises(InputError, match="not a cxrgen checkpoint"):
-        load_checkpoint(bad)
+        read_checkpoint(bad)

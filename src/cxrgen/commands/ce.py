@@ -48,14 +48,15 @@ def _pair(refs, hyps, refs_path, hyps_path):
 
 
 def run(args) -> int:
-    from cxrgen.labeling.reports_io import read_reports, screen_reports
+    from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.text.report_files import read_reports
     from cxrgen.metrics.clinical import ClinicalEfficacy, iter_scores, per_label_scores
 
     ids, refs, hyps = _pair(read_reports(args.refs), read_reports(args.hyps), args.refs, args.hyps)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs, strict=args.strict)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps, strict=args.strict)
     ce = ClinicalEfficacy(args.lang, args.labels, args.uncertain, mt_variants=args.mt_variants)
-    rows = ce.statistics(refs, hyps)
+    rows = ce.statistics(hyps, refs)
     scores = ce.scores_from_rows(rows)
     per_label = per_label_scores(rows, ce.columns) if args.per_label else None
     if args.format == "json":

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from cxrgen.commands.data_check import add_dataset_arguments, load_from_args, print_skipped
-from cxrgen.data.study import LANGUAGES
+from cxrgen.text.languages import LANGUAGES
 
 
 def add_parser(dsub) -> None:
@@ -23,13 +23,14 @@ def add_parser(dsub) -> None:
 
 def run(args) -> int:
     from cxrgen.data.stats import keyword_table, label_table, split_stats
+    from cxrgen.labeling.graph import keyword_extractor
     from cxrgen.text.tokenize import default_tokenizer, default_tokenizer_name
 
     ds = load_from_args(args, **({"lang": args.lang} if args.lang else {}))
     lang = args.lang or (Counter(s.language for s in ds.studies).most_common(1)[0][0] if ds.studies else "en")
     tok_name = default_tokenizer_name(lang)
     counts = split_stats(ds.studies, default_tokenizer(lang), section=args.section)
-    keywords = keyword_table(ds.studies, lang, section="findings+impression")
+    keywords = keyword_table(ds.studies, lang, keyword_extractor(lang), section="findings+impression")
     labels = label_table(ds.studies)
     if args.json:
         print(json.dumps({"dataset": ds.name, "lang": lang, "tokenizer": tok_name, "section": args.section,

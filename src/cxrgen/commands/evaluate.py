@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.evaluation import evaluate_checkpoint, format_table
+    from cxrgen.pipeline.evaluation import evaluate_checkpoint, format_table
 
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent / f"eval_{args.split}"
     ev = evaluate_checkpoint(args.ckpt, split=args.split, dataset=args.dataset, root=args.root, out=out,

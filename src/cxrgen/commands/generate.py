@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from cxrgen.inference import load
+    from cxrgen.pipeline.inference import load
 
     generator = load(args.ckpt, device=args.device)
     report = generator.generate(args.images, beam_size=args.beam_size, labels=args.json, graph=args.json)

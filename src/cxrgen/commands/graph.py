@@ -39,7 +39,8 @@ def run(args) -> int:
         raise InputError("give a report FILE and --out OUT.jsonl (or --eval-refs/--eval-hyps)")
     from cxrgen.labeling.graph import get_extractor
     from cxrgen.labeling.radgraph_io import write_jsonl
-    from cxrgen.labeling.reports_io import read_reports, screen_reports
+    from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)
@@ -60,6 +61,6 @@ def _evaluate(args) -> int:
     if missing:
         raise InputError(f"{args.eval_hyps} lacks {len(missing)} id(s) of {args.eval_refs}, "
                          f"e.g. {missing[:5]}")
-    scores = graph_scores(refs, [hyps[g.id] for g in refs])
+    scores = graph_scores([hyps[g.id] for g in refs], refs)
     print(json.dumps({"n": len(refs), "lang": args.lang, **scores}, indent=1))
     return 0

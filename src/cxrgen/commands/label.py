@@ -30,7 +30,8 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from cxrgen.labeling import get_label_set, get_labeler
-    from cxrgen.labeling.reports_io import read_reports, screen_reports
+    from cxrgen.labeling.reports_io import screen_reports
+    from cxrgen.text.report_files import read_reports
 
     reports = read_reports(args.file)
     texts, _ = screen_reports(reports, args.lang, args.file, strict=args.strict)

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from cxrgen.metrics.base import LANGUAGES
+from cxrgen.text.languages import LANGUAGES
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS
 
 
@@ -63,9 +63,9 @@ def _metric_names(values: list[str] | None) -> list[str] | None:
 def run(args) -> int:
     from cxrgen.metrics import compare_systems, score_corpus
     from cxrgen.errors import InputError
-    from cxrgen.metrics.reports import pair_reports
+    from cxrgen.text.report_files import pair_reports
 
-    ids, refs, hyps = pair_reports(args.refs, args.hyps)
+    ids, hyps, refs = pair_reports(args.hyps, args.refs)
     options = dict(
         lang=args.lang,
         metrics=_metric_names(args.metrics),
@@ -74,11 +74,11 @@ def run(args) -> int:
         normalizer=args.normalizer,
         ids=ids,
     )
-    result = score_corpus(refs, hyps, bootstrap=args.bootstrap, seed=args.seed, **options)
+    result = score_corpus(hyps, refs, bootstrap=args.bootstrap, seed=args.seed, **options)
     comparisons = []
     if args.compare:
-        ids2, _, hyps2 = pair_reports(args.refs, args.compare)
-        other = score_corpus(refs, hyps2, **options)
+        ids2, hyps2, _ = pair_reports(args.compare, args.refs)
+        other = score_corpus(hyps2, refs, **options)
         comparisons = compare_systems(result, other, trials=args.trials, seed=args.seed)
 
     if args.per_report:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from cxrgen.data.study import LANGUAGES, SPLITS, Study, View
+from cxrgen.data.study import SPLITS, Study, View
 from cxrgen.errors import ConfigError, InputError
+from cxrgen.text.languages import LANGUAGES
 
 LABEL_VALUES = (1, 0, -1)
 
@@ -38,6 +39,19 @@ class InvalidRows:
             raise InputError(f"{where}: {problem}; {fix} (or pass --skip-invalid / skip_invalid=True "
                              f"to skip such rows and count them)")
         self.skipped.append(Skipped(where, problem))
+
+
+@dataclass(frozen=True)
+class LabelMapping:
+    """How a dataset's own labels become those of a standard label set (torchxrayvision's
+    ``relabel_dataset`` idea): ``convert(study.labels) -> {column: value}`` over ``columns``,
+    the columns of ``target`` (a set of :mod:`cxrgen.labeling.labelsets`, e.g. ``chexpert``)
+    that the dataset's labels can set. A dataset declares it when it registers
+    (``@register_dataset(name, label_mapping=...)``); evaluation scores those columns only."""
+
+    target: str
+    columns: tuple[str, ...]
+    convert: Callable[[dict], dict]
 
 
 @dataclass

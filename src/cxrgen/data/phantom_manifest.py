@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cxrgen.data.dataset import Dataset
+from cxrgen.data.dataset import Dataset, LabelMapping
 from cxrgen.data.manifest import load_manifest
+from cxrgen.data.phantom.labels import PHANTOM_TO_CHEXPERT, to_chexpert
 from cxrgen.data.registry import register_dataset
-from cxrgen.data.study import LANGUAGES
 from cxrgen.errors import ConfigError, InputError
+from cxrgen.text.languages import LANGUAGES
 
 
-@register_dataset("phantom")
+#: the phantom's findings as CheXpert observations: the 8 columns they can set (a phantom has no
+#: fracture or support-device column, so those are not scored against it)
+PHANTOM_CHEXPERT = LabelMapping("chexpert", tuple(dict.fromkeys(PHANTOM_TO_CHEXPERT.values())), to_chexpert)
+
+
+@register_dataset("phantom", label_mapping=PHANTOM_CHEXPERT)
 def load_phantom(root: str | Path, lang: str = "en", skip_invalid: bool = False) -> Dataset:
     """Load ``root/manifest_{lang}.jsonl`` (``root`` may also be that file)."""
     if lang not in LANGUAGES:

@@ -13,12 +13,12 @@ import inspect
 from pathlib import Path
 from typing import Any, Callable
 
-from cxrgen.data.dataset import Dataset, InvalidRows, Skipped
+from cxrgen.data.dataset import Dataset, InvalidRows, LabelMapping, Skipped
 from cxrgen.errors import ConfigError, InputError
 from cxrgen.registry import Registry
 
-__all__ = ["Dataset", "InvalidRows", "Skipped", "DATASETS", "register_dataset", "load_dataset",
-           "list_datasets", "dataset_options"]
+__all__ = ["Dataset", "InvalidRows", "LabelMapping", "Skipped", "DATASETS", "register_dataset", "load_dataset",
+           "list_datasets", "dataset_options", "label_mapping"]
 
 DATASETS: Registry[Callable[..., Dataset]] = Registry("dataset")
 
@@ -28,9 +28,22 @@ BUILTIN_LOADERS = ("manifest", "iu_xray", "mimic_cxr", "casia_cxr_fr", "cn_cxr",
 _loaded = False
 
 
-def register_dataset(name: str):
-    """Decorator registering a loader under ``name``."""
+#: dataset name -> how its labels map to a standard label set (declared with the loader)
+_LABEL_MAPPINGS: dict[str, LabelMapping] = {}
+
+
+def register_dataset(name: str, label_mapping: LabelMapping | None = None):
+    """Decorator registering a loader under ``name``, with the mapping of its labels to a standard
+    label set when its labels are its own (the phantom's findings -> CheXpert)."""
+    if label_mapping is not None:
+        _LABEL_MAPPINGS[name] = label_mapping
     return DATASETS.register(name)
+
+
+def label_mapping(name: str) -> LabelMapping | None:
+    """The label mapping dataset ``name`` declared, or ``None`` (its labels are used as they are)."""
+    _ensure_builtins()
+    return _LABEL_MAPPINGS.get(name)
 
 
 def _ensure_builtins() -> None:

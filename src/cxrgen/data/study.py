@@ -7,8 +7,8 @@ from enum import Enum
 from typing import Any
 
 SECTIONS = ("findings", "impression", "indication", "comparison")
-LANGUAGES = ("en", "fr", "zh")
 SPLITS = ("train", "val", "test")
+# Study.language is a code of the language table, cxrgen.text.languages
 
 
 class View(str, Enum):

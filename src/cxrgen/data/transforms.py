@@ -32,14 +32,18 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 RESIZE_MODES = ("shorter", "square")
 
+# R2Gen's sizes (``modules/dataloaders``: Resize(256), RandomCrop(224) / CenterCrop(224))
+R2GEN_RESIZE = 256
+R2GEN_CROP = 224
+
 
 @dataclass(frozen=True)
 class TransformConfig:
     """Everything that defines the preprocessing; stored in checkpoints so that generate and
     serve rebuild exactly the transform the model was trained with."""
 
-    resize: int = 256
-    crop: int = 224
+    resize: int = R2GEN_RESIZE
+    crop: int = R2GEN_CROP
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     resize_mode: str = "shorter"
@@ -132,8 +136,8 @@ class ImageTransform:
 
 def build_transform(
     train: bool,
-    resize: int = 256,
-    crop: int = 224,
+    resize: int = R2GEN_RESIZE,
+    crop: int = R2GEN_CROP,
     mean: tuple[float, float, float] = IMAGENET_MEAN,
     std: tuple[float, float, float] = IMAGENET_STD,
     resize_mode: str = "shorter",

@@ -14,7 +14,7 @@ Values: 1 positive, 0 negative, -1 uncertain, ``None`` not mentioned (CheXpert's
 
 Conventions of a gold standard are explicit fields of the label set, never hidden in a lexicon
 (the error analysis behind them: README, "Clinical efficacy"; measured on the dev half of the
-OpenI gold, :mod:`cxrgen.labeling.evaluation`):
+OpenI gold, ``bench/labeler_accuracy.py``):
 
 * ``alternatives``: the value of a finding named as one of alternatives ("left basilar
   atelectasis versus scarring"). The OpenI gold labels (NegBio, Peng et al. 2018) mark such a

@@ -1,42 +1,16 @@
-"""Report files that ``cxrgen label`` / ``ce`` / ``graph`` read, and the checks they run.
+"""The checks run on the reports ``cxrgen label`` / ``ce`` / ``graph`` read.
 
-Formats: JSONL ``{"id", "report"}`` and plain text (one report per line, id = line number) are
-read by :func:`cxrgen.metrics.reports.load_reports` (the same rules as ``cxrgen score``); CSV
-files (``.csv``) need an ``id`` and a ``report`` column (UTF-8, a byte-order mark allowed).
+The files themselves are read by :func:`cxrgen.text.report_files.read_reports` (JSONL, plain
+text, CSV: the same rules as ``cxrgen score``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from collections import Counter
-from pathlib import Path
 
 from cxrgen.errors import InputError
 from cxrgen.labeling.base import MAX_REPORT_CHARS, check_report
-from cxrgen.metrics.reports import _read_text, load_reports
-
-
-def read_reports(path: str | Path) -> list[tuple[str, str]]:
-    """``[(id, report)]`` in file order; a list of references keeps its first report."""
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        text = _read_text(path).lstrip("\ufeff")
-        reader = csv.DictReader(io.StringIO(text))
-        fields = reader.fieldnames or []
-        if "id" not in fields or "report" not in fields:
-            raise InputError(f"{path}: a CSV report file needs 'id' and 'report' columns; "
-                             f"found {fields}")
-        out, seen = [], {}
-        for lineno, row in enumerate(reader, start=2):
-            rid = row["id"]
-            if rid in seen:
-                raise InputError(f"{path}:{lineno}: id {rid!r} already on line {seen[rid]}")
-            seen[rid] = lineno
-            out.append((rid, row["report"] or ""))
-        return out
-    return [(rid, r if isinstance(r, str) else r[0]) for rid, r in load_reports(path)]
 
 
 def screen_reports(reports: list[tuple[str, str]], lang: str, source: str, strict: bool = False,

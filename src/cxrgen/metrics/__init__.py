@@ -1,6 +1,6 @@
 """Report-generation metrics with the field's exact numbers: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D.
 
-``score_corpus(refs, hyps, lang="en", metrics=None, tokenized=False)`` scores a corpus; each
+``score_corpus(hyps, refs, lang="en", metrics=None, tokenized=False)`` scores a corpus; each
 metric is a class registered in :data:`METRICS` (see :mod:`cxrgen.metrics.base` for how to add
 one). Importing this package registers the built-in metrics and, when present, the METEOR
 package ``cxrgen.metrics.meteor``.

@@ -65,9 +65,8 @@ import numpy as np
 from cxrgen import __version__
 from cxrgen.errors import ConfigError
 from cxrgen.registry import Registry
+from cxrgen.text.languages import LANGUAGES  # a metric narrows them with ``Metric.languages``
 
-#: Languages the toolkit knows; a metric narrows this with ``Metric.languages``.
-LANGUAGES = ("en", "fr", "zh")
 
 Tokens = Sequence[str]
 

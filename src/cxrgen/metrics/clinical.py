@@ -14,7 +14,10 @@ and both are printed in the signature:
   from the references has no defined recall), ``example`` (P/R/F1 per report, then the mean;
   a report where neither side has a positive scores 1, where only one side has, 0).
 
-Signature: ``CE-F1|avg:micro|labels:chexpert|uncertain:negative|labeler:rules-en|lang:en|...``.
+Signature (:func:`ce_signature`, the one CE signature of the toolkit; the labeler stands where a text
+metric names its tokeniser, since it is what turns a report into the compared units):
+``CE-F1|tok:rules-en|norm:none|lang:en|nrefs:1|impl:cxrgen-ce|version:...|avg:micro|labels:chexpert|uncertain:negative``,
+plus ``ref:true-labels`` or ``ref:labeler`` when the reference labels come from a dataset.
 
 The summary column (``normal`` / ``No Finding``) is not among the scored labels: it is a function
 of the others and would double-count them.
@@ -41,6 +44,15 @@ UNCERTAIN_POLICIES = ("negative", "positive", "ignore")
 AVERAGES = ("micro", "macro", "example")
 
 
+def ce_signature(name: str, *, labeler: str, lang: str, average: str, labels: str, uncertain: str,
+                 ref: str | None = None) -> Signature:
+    """The signature of a CE score: every choice that moves it (see the module docstring)."""
+    extra = (("avg", average), ("labels", labels), ("uncertain", uncertain))
+    if ref is not None:
+        extra += (("ref", ref),)
+    return Signature(metric=name, tok=labeler, norm="none", lang=lang, nrefs=1, impl="cxrgen-ce", extra=extra)
+
+
 def _binary(value, uncertain: str) -> tuple[int, bool]:
     """(0/1 value, keep?) of one label value under the uncertain-mention policy."""
     if value == POSITIVE:
@@ -53,7 +65,7 @@ def _binary(value, uncertain: str) -> tuple[int, bool]:
     return 0, True
 
 
-def ce_statistics(ref_labels: Sequence[dict], hyp_labels: Sequence[dict], columns: Sequence[str],
+def ce_statistics(hyp_labels: Sequence[dict], ref_labels: Sequence[dict], columns: Sequence[str],
                   uncertain: str = "negative") -> np.ndarray:
     """Per-report sufficient statistics: shape ``(N, 3 * L)``, (tp, fp, fn) for each label.
 
@@ -128,7 +140,7 @@ def per_label_scores(rows: np.ndarray, columns: Sequence[str]) -> dict[str, dict
 class ClinicalEfficacy:
     """CE of hypothesis reports against references, labelled by the rule labeler of ``lang``.
 
-    ``ClinicalEfficacy("en", "chexpert", uncertain="negative").score(refs, hyps)`` returns
+    ``ClinicalEfficacy("en", "chexpert", uncertain="negative").score(hyps, refs)`` returns
     :class:`~cxrgen.metrics.base.Score` objects named ``CE-P`` / ``CE-R`` / ``CE-F1`` for each
     average, each with a signature naming every choice.
     """
@@ -151,17 +163,14 @@ class ClinicalEfficacy:
     def columns(self) -> tuple[str, ...]:
         return self.label_set.findings
 
-    def statistics(self, refs: Sequence[str], hyps: Sequence[str]) -> np.ndarray:
-        ref_labels = self.labeler.label_many(refs, self.label_set)
+    def statistics(self, hyps: Sequence[str], refs: Sequence[str]) -> np.ndarray:
         hyp_labels = self.labeler.label_many(hyps, self.label_set)
-        return ce_statistics(ref_labels, hyp_labels, self.columns, self.uncertain)
+        ref_labels = self.labeler.label_many(refs, self.label_set)
+        return ce_statistics(hyp_labels, ref_labels, self.columns, self.uncertain)
 
     def signature(self, name: str, average: str) -> Signature:
-        return Signature(
-            metric=name, tok=self.labeler.name, norm="none", lang=self.lang, nrefs=1,
-            impl="cxrgen-ce", extra=(("avg", average), ("labels", self.labels),
-                                     ("uncertain", self.uncertain)),
-        )
+        return ce_signature(name, labeler=self.labeler.name, lang=self.lang, average=average,
+                            labels=self.labels, uncertain=self.uncertain)
 
     def scores_from_rows(self, rows: np.ndarray) -> list[Score]:
         values = ce_aggregate(rows)
@@ -173,8 +182,8 @@ class ClinicalEfficacy:
                                  n=len(rows)))
         return out
 
-    def score(self, refs: Sequence[str], hyps: Sequence[str]) -> list[Score]:
-        return self.scores_from_rows(self.statistics(refs, hyps))
+    def score(self, hyps: Sequence[str], refs: Sequence[str]) -> list[Score]:
+        return self.scores_from_rows(self.statistics(hyps, refs))
 
 
 # -- graph F1 --------------------------------------------------------------------------------
@@ -187,7 +196,7 @@ def _f1_counts(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"P": p, "R": r, "F1": f, "tp": tp, "fp": fp, "fn": fn}
 
 
-def graph_scores(ref_graphs: Sequence, hyp_graphs: Sequence) -> dict[str, dict[str, float]]:
+def graph_scores(hyp_graphs: Sequence, ref_graphs: Sequence) -> dict[str, dict[str, float]]:
     """Graph F1 (CN-CXR), entity F1 and relation F1, micro over the corpus.
 
     Each graph is a :class:`cxrgen.labeling.graph.ReportGraph` (or anything with ``findings()``,

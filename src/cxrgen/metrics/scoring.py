@@ -1,7 +1,7 @@
 """``score_corpus``: tokenise once, compute every metric's statistics, aggregate, sign.
 
     >>> from cxrgen.metrics import score_corpus
-    >>> result = score_corpus(["the heart is normal ."], ["the heart is normal ."], lang="en")
+    >>> result = score_corpus(["the heart is normal ."], ["the heart is normal ."], lang="en")  # hyps, refs
     >>> round(result.values()["BLEU-4"], 6)
     1.0
 
@@ -18,8 +18,9 @@ from typing import Sequence
 import numpy as np
 
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.metrics.base import LANGUAGES, METRICS, Metric, ReportStats, Score, count_refs
+from cxrgen.metrics.base import METRICS, Metric, ReportStats, Score, count_refs
 from cxrgen.metrics.stats import DEFAULT_SEED, DEFAULT_TRIALS, bootstrap_ci, paired_randomization
+from cxrgen.text.languages import LANGUAGES
 from cxrgen.text.normalize import get_normalizer
 from cxrgen.text.tokenize import default_tokenizer_name, get_tokenizer
 
@@ -125,8 +126,8 @@ def tokenize_all(texts: Sequence[str], tokenizer: str, normalizer: str) -> list[
 
 
 def score_corpus(
-    refs: Sequence[str | Sequence[str]],
     hyps: Sequence[str],
+    refs: Sequence[str | Sequence[str]],
     lang: str = "en",
     metrics: Sequence[str] | None = None,
     tokenized: bool = False,
@@ -136,7 +137,7 @@ def score_corpus(
     bootstrap: int = 0,
     seed: int = DEFAULT_SEED,
 ) -> CorpusResult:
-    """Score hypotheses against references; see the module docstring.
+    """Score hypotheses against references (``hyps, refs``, sacrebleu's order); see the module docstring.
 
     ``tokenized=True`` splits on whitespace only (what R2Gen passes to pycocoevalcap);
     otherwise ``tokenizer`` (default: the language's, ``ptb`` for English) is used.

@@ -5,14 +5,16 @@ The contract the training loop, the CLI and the service code against
 
 Building::
 
-    from cxrgen.models import create_model, list_models, ModelConfig, EncoderConfig
+    from cxrgen.models import create_model, list_models, R2GenConfig, EncoderConfig
     model = create_model("r2gen", {"d_model": 512, "encoder": {"name": "resnet101"}}, vocab)
 
 ``list_models()`` -> ``["cnx2rg", "r2gen", "r2gencmn", "retrieval", "transformer"]``. ``config`` is a
-:class:`ModelConfig`, a mapping (YAML preset) or ``None`` (published defaults); unknown keys and
-wrong types raise :class:`~cxrgen.errors.ConfigError` listing the valid keys. ``vocab`` is a
+the model's own config (``R2GenConfig``, ``CMNConfig``, ``CNX2RGConfig``, ``RetrievalConfig``,
+``TransformerConfig``; :data:`~cxrgen.models.registry.MODEL_CONFIGS`), a mapping (YAML preset) or
+``None`` (published defaults); unknown keys and wrong types raise :class:`~cxrgen.errors.ConfigError`
+listing the valid keys. ``vocab`` is a
 :class:`cxrgen.text.vocab.Vocab` (``vocab.to_dict()`` goes into the checkpoint). New models
-register with ``@register_model("name")`` (``cxrgen.models.registry``).
+register with ``@register_model("name", TheirConfig)`` (``cxrgen.models.registry``).
 
 Training (``model.task == "captioning"``)::
 
@@ -43,12 +45,22 @@ Encoders: ``EncoderConfig(name=resnet18|resnet50|resnet101|densenet121|vit_s16, 
 """
 
 from cxrgen.models.base import ReportGenerator
-from cxrgen.models.config import EncoderConfig, ModelConfig, PromptConfig
+from cxrgen.models.config import (
+    CMNConfig,
+    CNX2RGConfig,
+    EncoderConfig,
+    ModelConfig,
+    PromptConfig,
+    R2GenConfig,
+    RetrievalConfig,
+    TransformerConfig,
+)
 from cxrgen.models.encoders import create_encoder, list_encoders, load_encoder_weights
-from cxrgen.models.factory import create_model, list_models
-from cxrgen.models.registry import MODELS, register_model
+from cxrgen.models.factory import create_model, list_models, model_config
+from cxrgen.models.registry import MODEL_CONFIGS, MODELS, register_model
 
 __all__ = [
-    "EncoderConfig", "MODELS", "ModelConfig", "PromptConfig", "ReportGenerator", "create_encoder", "create_model",
-    "list_encoders", "list_models", "load_encoder_weights", "register_model",
+    "CMNConfig", "CNX2RGConfig", "EncoderConfig", "MODELS", "MODEL_CONFIGS", "ModelConfig", "PromptConfig",
+    "R2GenConfig", "ReportGenerator", "RetrievalConfig", "TransformerConfig", "create_encoder", "create_model",
+    "list_encoders", "list_models", "load_encoder_weights", "model_config", "register_model",
 ]

@@ -20,7 +20,7 @@ class ReportGenerator(nn.Module):
     task = "captioning"
     has_aux_head = False
 
-    def __init__(self, config: ModelConfig, vocab: Vocab):
+    def __init__(self, config: ModelConfig, vocab: Vocab):  # the model's own config class
         super().__init__()
         self.config = config
         self.vocab = vocab

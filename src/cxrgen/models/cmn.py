@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import CMNConfig
 from cxrgen.models.encoder_decoder import EncoderDecoderGenerator
 from cxrgen.models.registry import register_model
 from cxrgen.text.vocab import Vocab
@@ -51,11 +51,11 @@ class CrossModalMemory(nn.Module):
         return self.out_proj(out.transpose(1, 2).reshape(B, T, D))
 
 
-@register_model("r2gencmn")
+@register_model("r2gencmn", CMNConfig)
 class R2GenCMN(EncoderDecoderGenerator):
     """R2GenCMN (Chen et al., ACL 2021): Transformer + a cross-modal memory shared by image and text."""
 
-    def __init__(self, config: ModelConfig, vocab: Vocab, **kwargs):
+    def __init__(self, config: CMNConfig, vocab: Vocab, **kwargs):
         super().__init__(config, vocab, **kwargs)
         self.cmn = CrossModalMemory(config.cmm_size, config.d_model, config.n_heads, config.cmm_topk)
 

@@ -17,21 +17,18 @@ import dataclasses
 import torch
 from torch import nn
 
-from cxrgen.errors import ConfigError
-from cxrgen.models.config import ModelConfig, PromptConfig
+from cxrgen.models.config import CNX2RGConfig
 from cxrgen.models.encoders import create_encoder
-from cxrgen.models.registry import register_model
+from cxrgen.models.registry import MODELS, register_model
 from cxrgen.text.vocab import Vocab
-
-BACKBONES = ("r2gen", "r2gencmn")
 
 
 class PromptFusion(nn.Module):
     """Second image encoder -> pooled vector per study -> ``num_tokens`` tokens of d_model."""
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: CNX2RGConfig):
         super().__init__()
-        p = config.prompt or PromptConfig()
+        p = config.prompt
         # frozen only when it has weights to keep: a frozen random network would add noise features
         frozen = (p.freeze or p.encoder.freeze) and p.encoder.weights is not None
         enc_cfg = dataclasses.replace(p.encoder, freeze=frozen)
@@ -44,17 +41,8 @@ class PromptFusion(nn.Module):
         return self.proj(pooled).view(pooled.shape[0], self.num_tokens, -1)  # (B, n_prompt, D)
 
 
-@register_model("cnx2rg")
-def cnx2rg(config: ModelConfig, vocab: Vocab):
-    """CN-X2RG on the backbone named by ``config.backbone`` ("r2gen" or "r2gencmn")."""
-    from cxrgen.models.registry import MODELS
-
-    if config.backbone not in BACKBONES:
-        raise ConfigError(f"cnx2rg backbone {config.backbone!r} is not one of {', '.join(BACKBONES)}")
-    if config.num_labels < 1:
-        raise ConfigError("cnx2rg needs num_labels >= 1 for its auxiliary classification head")
-    if config.prompt is None:
-        config = dataclasses.replace(config, prompt=PromptConfig())
-    model = MODELS.get(config.backbone)(config, vocab, prompt=True, aux_head=True)
-    model.model_name = "cnx2rg"
-    return model
+@register_model("cnx2rg", CNX2RGConfig)
+def cnx2rg(config: CNX2RGConfig, vocab: Vocab):
+    """CN-X2RG on the model named by ``config.base_model`` ("r2gen" or "r2gencmn")."""
+    base = MODELS.get(config.base_model)
+    return base(config, vocab, prompt_encoder=PromptFusion(config), num_labels=config.num_labels)

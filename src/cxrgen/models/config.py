@@ -1,6 +1,10 @@
-"""Typed configurations of the models (nanoGPT's ``GPTConfig`` pattern).
+"""Typed configurations of the models: one per model, registered with it (timm's default configs).
 
-Each component takes its own dataclass. ``from_dict`` turns a YAML mapping into a config and
+``create_model("r2gen", {...})`` checks the mapping against :class:`R2GenConfig`, ``r2gencmn``
+against :class:`CMNConfig`, ``cnx2rg`` against :class:`CNX2RGConfig`, ``retrieval`` against
+:class:`RetrievalConfig`, ``transformer`` against :class:`TransformerConfig` (the shared
+encoder-decoder that the captioning configs extend). A new option of one model goes into its
+class only. Each component takes its own dataclass. ``from_dict`` turns a YAML mapping into a config and
 refuses unknown keys and values of the wrong type with a :class:`~cxrgen.errors.ConfigError`
 that lists the valid keys, so a typo in a preset fails at start-up instead of being ignored.
 
@@ -15,11 +19,10 @@ Defaults are the published settings:
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxrgen.config import from_dict as check_config
 from cxrgen.errors import ConfigError
 
 
@@ -50,9 +53,24 @@ class PromptConfig:
     freeze: bool = True  # a fixed feature extractor in CN-X2RG; trained with the rest when it has no weights
 
 
+def _at_least_one(config, names: tuple[str, ...]) -> None:
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{name} must be >= 1, got {getattr(config, name)}")
+
+
+def _check_heads(config, *dims: str) -> None:
+    for dim in dims:
+        if getattr(config, dim) % config.n_heads:
+            raise ConfigError(f"{dim} ({getattr(config, dim)}) must be divisible by n_heads ({config.n_heads})")
+    if not 0.0 <= config.dropout < 1.0:
+        raise ConfigError(f"dropout must be in [0, 1), got {config.dropout}")
+
+
 @dataclass
-class ModelConfig:
-    """Report generator hyper-parameters (defaults: R2Gen / R2GenCMN papers, see module docstring)."""
+class TransformerConfig:
+    """The encoder-decoder every captioning model shares; alone, the ``transformer`` baseline
+    (R2Gen's "BASE" row: R2Gen without its memory). Defaults: R2Gen's, see the module docstring."""
 
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     d_model: int = 512
@@ -60,71 +78,95 @@ class ModelConfig:
     n_heads: int = 8
     d_ff: int = 512
     dropout: float = 0.1
-    rm_num_slots: int = 3
-    rm_d_model: int = 512
-    cmm_size: int = 2048
-    cmm_topk: int = 32
     max_len: int = 60
-    num_labels: int = 14  # aux head: the 14 CheXpert observations (CN-X2RG); 0 = no head
-    backbone: str = "r2gen"  # cnx2rg only: "r2gen" or "r2gencmn"
-    prompt: PromptConfig | None = None  # cnx2rg only
-    embed_dim: int = 256  # contrastive / retrieval: joint embedding size
-    text_layers: int = 2  # contrastive / retrieval: text tower depth
-    temperature: float = 0.07  # contrastive: initial InfoNCE temperature (CLIP's init)
 
     def __post_init__(self):
-        if self.d_model % self.n_heads:
-            raise ConfigError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
-        if self.rm_d_model % self.n_heads:
-            raise ConfigError(f"rm_d_model ({self.rm_d_model}) must be divisible by n_heads ({self.n_heads})")
-        for name in ("d_model", "n_layers", "n_heads", "d_ff", "rm_num_slots", "max_len", "cmm_size", "cmm_topk"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        _check_heads(self, "d_model")
+        _at_least_one(self, ("d_model", "n_layers", "n_heads", "d_ff", "max_len"))
+
+
+@dataclass
+class R2GenConfig(TransformerConfig):
+    """R2Gen: the encoder-decoder plus a relational memory of ``rm_num_slots`` slots of ``rm_d_model``."""
+
+    rm_num_slots: int = 3
+    rm_d_model: int = 512
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check_heads(self, "rm_d_model")
+        _at_least_one(self, ("rm_num_slots",))
+
+
+@dataclass
+class CMNConfig(TransformerConfig):
+    """R2GenCMN: the encoder-decoder plus a cross-modal memory of ``cmm_size`` slots, top-``cmm_topk`` read."""
+
+    cmm_size: int = 2048
+    cmm_topk: int = 32
+
+    def __post_init__(self):
+        super().__post_init__()
+        _at_least_one(self, ("cmm_size", "cmm_topk"))
+
+
+#: the models CN-X2RG is built on (the CN-CXR paper reports both)
+CNX2RG_BASE_MODELS = ("r2gen", "r2gencmn")
+
+
+@dataclass
+class CNX2RGConfig(R2GenConfig):
+    """CN-X2RG: R2Gen or R2GenCMN (``base_model``) + prompt features + an auxiliary label head.
+
+    Carries the memory settings of both base models; the one ``base_model`` names is used.
+    """
+
+    cmm_size: int = 2048
+    cmm_topk: int = 32
+    base_model: str = "r2gen"  # "r2gen" or "r2gencmn"
+    num_labels: int = 14  # aux head: the 14 CheXpert observations (CN-X2RG)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+
+    def __post_init__(self):
+        super().__post_init__()
+        _at_least_one(self, ("cmm_size", "cmm_topk"))
+        if self.base_model not in CNX2RG_BASE_MODELS:
+            raise ConfigError(f"cnx2rg base_model {self.base_model!r} is not one of {', '.join(CNX2RG_BASE_MODELS)}")
+        if self.num_labels < 1:
+            raise ConfigError("cnx2rg needs num_labels >= 1 for its auxiliary classification head")
+
+
+@dataclass
+class RetrievalConfig:
+    """The retrieval baseline: an image-report contrastive encoder (CLIP-style) and a nearest-report index."""
+
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    embed_dim: int = 256  # joint embedding size
+    d_model: int = 512  # text tower width
+    text_layers: int = 2  # text tower depth
+    n_heads: int = 8
+    d_ff: int = 512
+    dropout: float = 0.1
+    max_len: int = 60  # words of the retrieved report kept
+    temperature: float = 0.07  # initial InfoNCE temperature (CLIP's init)
+
+    def __post_init__(self):
+        _check_heads(self, "d_model")
+        _at_least_one(self, ("embed_dim", "d_model", "text_layers", "n_heads", "d_ff", "max_len"))
+        if self.temperature <= 0:
+            raise ConfigError(f"temperature must be > 0, got {self.temperature}")
+
+
+#: any model's config
+ModelConfig = TransformerConfig | RetrievalConfig
 
 
 def from_dict(cls: type, data: Any, where: str = "model"):
-    """Build dataclass ``cls`` from a mapping, recursing into nested config dataclasses.
+    """Build model config ``cls`` from a mapping with the one config checker (:func:`cxrgen.config.from_dict`).
 
     ``None`` values leave the default in place (options left unset do not override defaults).
     """
-    if data is None:
-        return cls()
-    if isinstance(data, cls):
-        return data
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping or {cls.__name__}, got {type(data).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(fields)}")
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for key, value in data.items():
-        if value is None and key not in ("weights", "weights_prefix", "prompt"):
-            continue
-        kwargs[key] = _coerce(hints[key], value, f"{where}.{key}")
-    return cls(**kwargs)
-
-
-def _coerce(hint: Any, value: Any, where: str):
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(hint)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(inner[0], value, where)
-    if dataclasses.is_dataclass(hint):
-        return from_dict(hint, value, where)
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if hint in (int, float, str, bool):
-        if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-            raise ConfigError(f"{where}: expected {hint.__name__}, got {type(value).__name__} {value!r}")
-        return value
-    return value
+    return check_config(cls, data, where, none_is_default=True)
 
 
 def to_dict(config) -> dict:

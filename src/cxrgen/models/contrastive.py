@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import RetrievalConfig
 from cxrgen.models.encoders import create_encoder
 from cxrgen.models.layers import TokenEmbedding, TransformerEncoder
 
@@ -28,7 +28,7 @@ def info_nce(logits: torch.Tensor) -> torch.Tensor:
 class ImageTower(nn.Module):
     """Multi-view encoder -> pooled features -> linear projection -> unit vector (B, E)."""
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: RetrievalConfig):
         super().__init__()
         self.visual = create_encoder(config.encoder)
         self.proj = nn.Linear(self.visual.out_dim, config.embed_dim)
@@ -40,7 +40,7 @@ class ImageTower(nn.Module):
 class TextTower(nn.Module):
     """Word embeddings -> small Transformer encoder -> mean over real tokens -> projection -> unit vector."""
 
-    def __init__(self, config: ModelConfig, vocab_size: int, pad_id: int):
+    def __init__(self, config: RetrievalConfig, vocab_size: int, pad_id: int):
         super().__init__()
         c = config
         self.pad_id = pad_id
@@ -58,7 +58,7 @@ class TextTower(nn.Module):
 class ContrastiveEncoder(nn.Module):
     """The two towers and the learned temperature. ``forward`` returns the (B, B) logits."""
 
-    def __init__(self, config: ModelConfig, vocab_size: int, pad_id: int):
+    def __init__(self, config: RetrievalConfig, vocab_size: int, pad_id: int):
         super().__init__()
         self.image_encoder = ImageTower(config)
         self.text_encoder = TextTower(config, vocab_size, pad_id)

@@ -28,7 +28,7 @@ from cxrgen.decoding.beam import beam_search
 from cxrgen.errors import ConfigError
 from cxrgen.decoding.greedy import greedy_search
 from cxrgen.models.base import ReportGenerator
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import TransformerConfig
 from cxrgen.models.encoders import EncodedImages, create_encoder
 from cxrgen.models.heads import ClassificationHead
 from cxrgen.models.layers import DecoderLayer, LayerNorm, TokenEmbedding, TransformerEncoder, causal_mask
@@ -36,19 +36,17 @@ from cxrgen.text.vocab import Vocab
 
 
 class EncoderDecoderGenerator(ReportGenerator):
-    def __init__(self, config: ModelConfig, vocab: Vocab, *, prompt: bool = False, aux_head: bool = False):
+    def __init__(self, config: TransformerConfig, vocab: Vocab, *, prompt_encoder: nn.Module | None = None,
+                 num_labels: int = 0):
+        """``prompt_encoder``: a module ``(images, view_mask) -> (B, n_prompt, d_model)`` whose tokens are
+        appended to the visual ones (CN-X2RG's prompt features); ``num_labels`` > 0 adds an auxiliary
+        multi-label head on the encoded image (CN-X2RG's classifier)."""
         super().__init__(config, vocab)
         c = config
-        if c.prompt is not None and not prompt:
-            raise ConfigError("model.prompt configures CN-X2RG's prompt encoder; use the 'cnx2rg' model or remove it")
         self.visual = create_encoder(c.encoder)
         # R2Gen's att_embed: project the visual features to d_model (Linear, ReLU, dropout)
         self.att_embed = nn.Sequential(nn.Linear(self.visual.out_dim, c.d_model), nn.ReLU(), nn.Dropout(c.dropout))
-        self.prompt_encoder: nn.Module | None = None
-        if prompt:
-            from cxrgen.models.cnx2rg import PromptFusion  # the CN-X2RG part lives in its own file
-
-            self.prompt_encoder = PromptFusion(c)
+        self.prompt_encoder = prompt_encoder
         self.encoder = TransformerEncoder(c.d_model, c.n_layers, c.n_heads, c.d_ff, c.dropout)
         self.tgt_embed = TokenEmbedding(len(vocab), c.d_model, c.dropout, max_positions=max(c.max_len + 2, 512))
         self.decoder_layers = nn.ModuleList(
@@ -56,7 +54,7 @@ class EncoderDecoderGenerator(ReportGenerator):
         )
         self.decoder_norm = self.make_norm()
         self.logit = nn.Linear(c.d_model, len(vocab))
-        self.aux_head = ClassificationHead(c.d_model, c.num_labels, c.dropout) if aux_head and c.num_labels > 0 else None
+        self.aux_head = ClassificationHead(c.d_model, num_labels, c.dropout) if num_labels > 0 else None
         self.has_aux_head = self.aux_head is not None
 
     # ---- hooks ------------------------------------------------------------------------

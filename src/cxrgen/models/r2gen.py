@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import R2GenConfig
 from cxrgen.models.encoder_decoder import EncoderDecoderGenerator
 from cxrgen.models.layers import MultiHeadAttention
 from cxrgen.models.registry import register_model
@@ -94,11 +94,11 @@ class ConditionalLayerNorm(nn.Module):
         return gamma_hat * (x - mean) / std + beta_hat  # f_mcln(r) = gamma^ (r - mu) / v + beta^
 
 
-@register_model("r2gen")
+@register_model("r2gen", R2GenConfig)
 class R2Gen(EncoderDecoderGenerator):
     """R2Gen (Chen et al., EMNLP 2020): Transformer + relational memory + MCLN in the decoder."""
 
-    def __init__(self, config: ModelConfig, vocab: Vocab, **kwargs):
+    def __init__(self, config: R2GenConfig, vocab: Vocab, **kwargs):
         super().__init__(config, vocab, **kwargs)
         self.rm = RelationalMemory(config.rm_num_slots, config.rm_d_model, config.n_heads, d_input=config.d_model)
 

@@ -24,17 +24,17 @@ import torch
 
 from cxrgen.errors import ConfigError, InputError
 from cxrgen.models.base import ReportGenerator
-from cxrgen.models.config import ModelConfig
+from cxrgen.models.config import RetrievalConfig
 from cxrgen.models.contrastive import ContrastiveEncoder
 from cxrgen.models.registry import register_model
 from cxrgen.text.vocab import Vocab
 
 
-@register_model("retrieval")
+@register_model("retrieval", RetrievalConfig)
 class RetrievalGenerator(ReportGenerator):
     task = "contrastive"
 
-    def __init__(self, config: ModelConfig, vocab: Vocab):
+    def __init__(self, config: RetrievalConfig, vocab: Vocab):
         super().__init__(config, vocab)
         self.contrastive = ContrastiveEncoder(config, len(vocab), vocab.pad_id)
         self.register_buffer("index_embeddings", torch.zeros(0, config.embed_dim), persistent=False)

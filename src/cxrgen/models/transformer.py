@@ -6,10 +6,11 @@ encoder-decoder with plain layer norms. Everything is in ``encoder_decoder.py``.
 
 from __future__ import annotations
 
+from cxrgen.models.config import TransformerConfig
 from cxrgen.models.encoder_decoder import EncoderDecoderGenerator
 from cxrgen.models.registry import register_model
 
 
-@register_model("transformer")
+@register_model("transformer", TransformerConfig)
 class TransformerGenerator(EncoderDecoderGenerator):
     """Visual extractor + Transformer encoder-decoder, no memory."""

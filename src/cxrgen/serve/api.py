@@ -24,10 +24,10 @@ from cxrgen.serve.dicom_safety import decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
 from cxrgen.serve.intake import queued_study
 from cxrgen.serve.jobs import iso
+from cxrgen.text.languages import LANGUAGES
 
 log = logging.getLogger("cxrgen.serve.api")
 router = APIRouter(prefix="/api")
-LANGUAGES = ("en", "fr", "zh")
 MAX_REPORT_CHARS = 20_000
 
 

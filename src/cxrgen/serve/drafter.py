@@ -33,7 +33,7 @@ class Drafter(Protocol):
 
 
 class CheckpointDrafter:
-    """A drafter backed by a trained checkpoint (``cxrgen.load``, :mod:`cxrgen.inference`).
+    """A drafter backed by a trained checkpoint (``cxrgen.load``, :mod:`cxrgen.pipeline.inference`).
 
     ``generate`` is called under a lock: one model instance is shared by the worker threads and
     torch already spreads one forward pass over the cores. ``max_images`` is the number of views
@@ -64,7 +64,7 @@ class CheckpointDrafter:
                      graph=_plain(getattr(out, "graph", None) or {}),
                      heatmaps=maps[: len(image_paths)],
                      model={"ckpt": Path(self.ckpt).name, "beam_size": self.beam_size,
-                            "model": (getattr(self.generator, "checkpoint", None) or {}).get("model_name")})
+                            "model": getattr(getattr(self.generator, "checkpoint", None), "model_name", None)})
 
 
 def _as_numpy(a: Any) -> np.ndarray | None:

@@ -2,7 +2,7 @@
 
 A session is built from the predictions of one or more models (``cxrgen evaluate`` output, JSONL
 with at least ``study_id``, ``generated`` (or ``prediction``), ``reference``, ``images`` per line,
-as :func:`cxrgen.evaluation.write_predictions` writes them). Only studies that
+as :func:`cxrgen.pipeline.evaluation.write_predictions` writes them). Only studies that
 every model predicted are used (the others are counted and listed in the session's ``sources``).
 Study order and, within a study, the order of the candidate reports are shuffled with a recorded
 seed; raters see slots "A", "B", ... and never model names.

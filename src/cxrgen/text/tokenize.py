@@ -26,6 +26,7 @@ from typing import Callable
 
 from cxrgen.errors import ConfigError
 from cxrgen.registry import Registry
+from cxrgen.text.languages import LANGUAGE_TABLE, get_language
 from cxrgen.text.ptb import ptb_tokens
 
 Tokenizer = Callable[[str], list[str]]
@@ -33,8 +34,8 @@ Tokenizer = Callable[[str], list[str]]
 #: Every tokeniser, by the name in the signature (``tok:ptb``). Entries are factories.
 TOKENIZERS: Registry[Callable[[], Tokenizer]] = Registry("tokeniser")
 
-#: The tokeniser used when none is named, per language.
-DEFAULT_TOKENIZERS = {"en": "ptb", "fr": "fr", "zh": "zh-jieba"}
+#: The tokeniser used when none is named, per language (from the language table).
+DEFAULT_TOKENIZERS = {code: lang.tokenizer for code, lang in LANGUAGE_TABLE.items()}
 
 
 def _is_punct(token: str) -> bool:
@@ -116,17 +117,51 @@ def _zh_char() -> Tokenizer:
     return chinese_char_tokens
 
 
-def get_tokenizer(name: str) -> Tokenizer:
-    """The tokeniser registered as ``name``; an unknown name lists the valid ones."""
+#: Prefix of the sentence-aware tokenisers of report generation: ``sentences+ptb`` is ``ptb``
+#: applied per sentence, each sentence followed by the language's sentence token.
+SENTENCES = "sentences+"
+
+
+def sentence_tokenizer(words: Tokenizer, lang: str) -> Tokenizer:
+    """``words`` per sentence, each followed by the language's sentence token.
+
+    The word tokenizers drop punctuation (as the metrics want); a generated report still needs
+    its sentence ends, or a negation ("no effusion") would reach into the next sentence for the
+    labeler. So each sentence is tokenised and closed, as R2Gen's ``clean_report`` does.
+    """
+    language = get_language(lang)
+
+    def tokenizer(text: str) -> list[str]:
+        out: list[str] = []
+        for sentence in language.split_sentences(text):
+            tokens = words(sentence)
+            if tokens:
+                out += tokens + [language.sentence_end]
+        return out
+
+    return tokenizer
+
+
+def generation_tokenizer_name(name: str, lang: str) -> str:
+    """The name of the report tokenizer of generation: ``sentences+<name>`` (``name`` "" = the
+    language's default), which :func:`get_tokenizer` rebuilds from a checkpoint's vocabulary."""
+    return SENTENCES + (name or default_tokenizer_name(lang))
+
+
+def get_tokenizer(name: str, lang: str | None = None) -> Tokenizer:
+    """The tokeniser called ``name``; an unknown name lists the valid ones.
+
+    ``sentences+<name>`` (see :func:`sentence_tokenizer`) needs the report language ``lang``.
+    """
+    if name.startswith(SENTENCES):
+        if lang is None:
+            raise ConfigError(f"tokenizer {name!r} closes sentences by language: give lang")
+        return sentence_tokenizer(TOKENIZERS.get(name[len(SENTENCES):])(), lang)
     return TOKENIZERS.get(name)()
 
 
 def default_tokenizer_name(lang: str) -> str:
-    try:
-        return DEFAULT_TOKENIZERS[lang]
-    except KeyError:
-        valid = ", ".join(sorted(DEFAULT_TOKENIZERS))
-        raise ConfigError(f"unknown language {lang!r}; valid choices: {valid}") from None
+    return get_language(lang).tokenizer
 
 
 def default_tokenizer(lang: str) -> Tokenizer:

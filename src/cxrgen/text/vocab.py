@@ -14,9 +14,8 @@ same reports is identical (no dependence on dict or set order).
 The tokenizer is a callable ``str -> list[str]`` and its *name* is stored with the vocabulary, so a
 checkpoint knows how its text was split. By default it is the language's tokenizer of
 :mod:`cxrgen.text.tokenize` (``ptb`` for English, ``fr``, ``zh-jieba``), which drops punctuation;
-report generation usually wants sentence ends kept as tokens, which the training code does with a
-sentence-aware wrapper passed as ``tokenizer=`` (its name is then not resolvable here, so
-``from_dict`` needs ``tokenizer=`` again). ``decode`` joins words with a space, except for Chinese
+report generation keeps sentence ends as tokens with the sentence-aware ``sentences+<name>``
+tokenizers of the same module, which ``from_dict`` rebuilds from the saved name and language. ``decode`` joins words with a space, except for Chinese
 (``lang="zh"``), which is joined without spaces.
 """
 
@@ -26,6 +25,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
 from cxrgen.errors import ConfigError, InputError
+from cxrgen.text.languages import LANGUAGE_TABLE
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -34,9 +34,6 @@ SPECIALS = (PAD, BOS, EOS, UNK)
 
 # Frequency thresholds of R2Gen's released configs (``--threshold 3`` for IU X-Ray, 10 for MIMIC-CXR).
 R2GEN_THRESHOLD = {"iu_xray": 3, "mimic_cxr": 10}
-
-_LANGS_WITHOUT_SPACES = ("zh",)
-
 
 def whitespace_tokenizer(text: str) -> list[str]:
     """Split on whitespace: the fallback when no language tokenizer is named (tests, toy data)."""
@@ -49,7 +46,7 @@ class Vocab:
     Build one with :meth:`build` from tokenised training reports; rebuild it from a checkpoint
     with :meth:`from_dict`. ``tokenizer`` is the callable used by :meth:`encode`; it is not
     saved, only ``tokenizer_name`` is, so :meth:`from_dict` needs it passed again (or resolves
-    it through ``cxrgen.text.get_tokenizer`` when that exists).
+    it with :func:`cxrgen.text.tokenize.get_tokenizer` and the language).
     """
 
     def __init__(
@@ -72,7 +69,7 @@ class Vocab:
             seen.add(w)
         self.itos: list[str] = list(SPECIALS) + list(words)
         self.stoi: dict[str, int] = {w: i for i, w in enumerate(self.itos)}
-        self.tokenizer: Tokenizer = tokenizer or _resolve_tokenizer(tokenizer_name)
+        self.tokenizer: Tokenizer = tokenizer or _resolve_tokenizer(tokenizer_name, lang)
         self.tokenizer_name = tokenizer_name
         self.lang = lang
         self.min_freq = min_freq
@@ -101,7 +98,7 @@ class Vocab:
                 from cxrgen.text.tokenize import default_tokenizer_name
 
                 tokenizer_name = default_tokenizer_name(lang)
-            tokenizer = _resolve_tokenizer(tokenizer_name)
+            tokenizer = _resolve_tokenizer(tokenizer_name, lang)
         tok = tokenizer
         name = tokenizer_name or getattr(tok, "name", None) or getattr(tok, "__name__", "custom")
         counts: Counter[str] = Counter()
@@ -167,7 +164,7 @@ class Vocab:
             if not 0 <= i < n:
                 raise InputError(f"token id {i} is outside the vocabulary (size {n})")
             words.append(self.itos[i])
-        sep = "" if self.lang in _LANGS_WITHOUT_SPACES else " "
+        sep = LANGUAGE_TABLE[self.lang].joiner if self.lang in LANGUAGE_TABLE else " "
         return sep.join(words)
 
     # ---- persistence --------------------------------------------------------------------
@@ -187,7 +184,7 @@ class Vocab:
         """Rebuild a vocabulary saved by :meth:`to_dict`.
 
         Without ``tokenizer``, the saved tokenizer name is resolved with
-        ``cxrgen.text.get_tokenizer`` when that module provides it; "whitespace" is built in.
+        :func:`cxrgen.text.tokenize.get_tokenizer` (with the saved language); "whitespace" is built in.
         """
         if not isinstance(data, dict) or data.get("format") != "cxrgen.vocab/1":
             raise InputError("not a cxrgen vocabulary: expected a dict with format 'cxrgen.vocab/1'")
@@ -195,7 +192,7 @@ class Vocab:
             raise InputError(f"vocabulary specials {data.get('specials')} differ from {list(SPECIALS)}")
         name = data.get("tokenizer", "whitespace")
         if tokenizer is None:
-            tokenizer = _resolve_tokenizer(name)
+            tokenizer = _resolve_tokenizer(name, data.get("lang", "en"))
         return cls(
             data["words"], tokenizer=tokenizer, tokenizer_name=name,
             lang=data.get("lang", "en"), min_freq=int(data.get("min_freq", 1)),
@@ -208,14 +205,14 @@ class Vocab:
         return f"Vocab(size={len(self)}, lang={self.lang!r}, tokenizer={self.tokenizer_name!r}, min_freq={self.min_freq})"
 
 
-def _resolve_tokenizer(name: str) -> Tokenizer:
+def _resolve_tokenizer(name: str, lang: str) -> Tokenizer:
     if name == "whitespace":
         return whitespace_tokenizer
     from cxrgen.errors import UnknownNameError
     from cxrgen.text.tokenize import get_tokenizer
 
     try:
-        return get_tokenizer(name)
+        return get_tokenizer(name, lang)
     except UnknownNameError as exc:
         raise ConfigError(
             f"the vocabulary's tokenizer {name!r} is not one of cxrgen.text.tokenize ({exc}); "

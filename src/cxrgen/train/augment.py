@@ -19,21 +19,13 @@ global RNG (saved in checkpoints, reseeded per DataLoader worker), so runs repea
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Sequence
 
 import torch
 
 from cxrgen.errors import ConfigError
-
-# sentence ends per language (Chinese reports end sentences with full-width punctuation)
-_SENTENCE_END = {"en": r"(?<=[.!?;])\s+", "fr": r"(?<=[.!?;])\s+", "zh": r"(?<=[。！？；])"}
-
-def split_sentences(text: str, lang: str) -> list[str]:
-    if lang not in _SENTENCE_END:
-        raise ConfigError(f"no sentence splitter for language {lang!r}; valid: {', '.join(_SENTENCE_END)}")
-    return [s for s in re.split(_SENTENCE_END[lang], text.strip()) if s.strip()]
+from cxrgen.text.languages import get_language, split_sentences
 
 
 def shuffle_sentences(text: str, lang: str) -> str:
@@ -41,7 +33,7 @@ def shuffle_sentences(text: str, lang: str) -> str:
     if len(sentences) < 2:
         return text
     order = torch.randperm(len(sentences)).tolist()
-    return ("" if lang == "zh" else " ").join(sentences[i] for i in order)
+    return get_language(lang).joiner.join(sentences[i] for i in order)
 
 
 def _norm(name: str) -> str:

@@ -3,7 +3,7 @@
 The pattern is nanoGPT's ``GPTConfig``: each component takes its own dataclass. A preset in
 ``configs/*.yaml`` has one mapping per section (``data``, ``model``, ``optim``, ``train``,
 ``decode``); a key that is not a field, or a value of the wrong type, is a :class:`ConfigError`
-that lists the valid keys. YAML is read with ``yaml.safe_load`` only (no object construction).
+that lists the valid keys (the one checker, :func:`cxrgen.config.from_dict`). YAML is read with ``yaml.safe_load`` only (no object construction).
 
 The resolved config (defaults filled in, overrides applied) is written into the run folder and
 into every checkpoint, so a run can be repeated from either.
@@ -12,14 +12,17 @@ into every checkpoint, so a run can be repeated from either.
 from __future__ import annotations
 
 import dataclasses
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import yaml
 
+from cxrgen.config import from_dict
+from cxrgen.data.transforms import R2GEN_CROP, R2GEN_RESIZE
+from cxrgen.decoding.config import DecodeConfig
 from cxrgen.errors import ConfigError
+from cxrgen.text.languages import LANGUAGES
 
 
 @dataclass
@@ -29,13 +32,13 @@ class DataConfig:
     dataset: str = "phantom"  # a name in cxrgen.data.registry
     root: str = ""  # dataset folder; "" = the dataset's default
     options: dict = field(default_factory=dict)  # extra keyword options of the dataset loader
-    language: Literal["en", "fr", "zh"] = "en"
+    language: Literal[LANGUAGES] = "en"  # a code of cxrgen.text.languages
     section: str = "findings"  # Study.report(section)
     tokenizer: str = ""  # name in cxrgen.text; "" = the language's default
     max_seq_length: int = 60  # tokens kept per report, R2Gen's max_seq_length
     threshold: int = 3  # vocabulary frequency threshold (R2Gen: 3 on IU X-Ray, 10 on MIMIC-CXR)
-    resize: int = 256
-    crop: int = 224
+    resize: int = R2GEN_RESIZE
+    crop: int = R2GEN_CROP
     max_views: int = 2  # images per study fed to the model (frontal + lateral on IU X-Ray)
     num_workers: int = 0
     cache_images: bool = False  # keep the training images decoded and resized in memory (small data sets)
@@ -50,7 +53,10 @@ class DataConfig:
 
 
 @dataclass
-class ModelConfig:
+class ModelSpec:
+    """Which model to train and its options (checked against that model's typed config,
+    :class:`cxrgen.models.config.ModelConfig`, when the model is built)."""
+
     name: str = "r2gen"  # a name in cxrgen.models
     options: dict = field(default_factory=dict)  # passed to cxrgen.models.create_model
     encoder_weights: str = ""  # local weight file for the image encoder
@@ -72,15 +78,6 @@ class OptimConfig:
     grad_clip: float = 0.1  # max gradient norm (R2Gen clips at 0.1); 0 = off
     accumulate: int = 1  # batches per optimiser step
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
-
-
-@dataclass
-class DecodeConfig:
-    beam_size: int = 3
-    max_len: int = 0  # 0 = data.max_seq_length
-    min_len: int = 0  # 0 = the model's default (1)
-    length_penalty: float = 0.0  # 0 = rank beams by summed log-probability (R2Gen's beam search)
-    block_trigrams: bool = True
 
 
 @dataclass
@@ -118,7 +115,7 @@ class TrainConfig:
 @dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: ModelSpec = field(default_factory=ModelSpec)
     optim: OptimConfig = field(default_factory=OptimConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)
@@ -129,77 +126,10 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "config") -> "Config":
-        return _build(cls, d or {}, where)
+        return from_dict(cls, d or {}, where)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
-
-
-# --------------------------------------------------------------------------- type checking
-
-
-def _type_name(tp) -> str:
-    origin = get_origin(tp)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(tp))
-    if origin is Union:
-        return " or ".join(_type_name(a) for a in get_args(tp))
-    return getattr(tp, "__name__", str(tp))
-
-
-def _coerce(value: Any, tp, where: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; ints are accepted where floats are expected."""
-    origin = get_origin(tp)
-    if origin is Literal:
-        if value in get_args(tp):
-            return value
-    elif origin is Union:
-        for arg in get_args(tp):
-            try:
-                return _coerce(value, arg, where)
-            except ConfigError:
-                continue
-    elif tp is type(None):
-        if value is None:
-            return None
-    elif tp is bool:
-        if isinstance(value, bool):
-            return value
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    elif tp in (list, dict) or origin in (list, dict):
-        if isinstance(value, origin or tp):
-            return value
-    else:
-        raise TypeError(f"unsupported config annotation {tp!r} at {where}")
-    raise ConfigError(f"{where}: expected {_type_name(tp)}, got {value!r} ({type(value).__name__})")
-
-
-def _build(cls, d: Any, where: str):
-    if not isinstance(d, dict):
-        raise ConfigError(f"{where}: expected a mapping of keys to values, got {d!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - set(fields))
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(fields)}"
-        )
-    kwargs = {}
-    for name, value in d.items():
-        tp = hints[name]
-        if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, f"{where}.{name}")
-        else:
-            kwargs[name] = _coerce(value, tp, f"{where}.{name}")
-    return cls(**kwargs)
 
 
 # --------------------------------------------------------------------------- presets and overrides

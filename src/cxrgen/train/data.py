@@ -20,39 +20,9 @@ from cxrgen.data.study import Study
 from cxrgen.data.torch_dataset import StudyImageDataset
 from cxrgen.data.transforms import build_transform
 from cxrgen.errors import InputError
+from cxrgen.text.tokenize import generation_tokenizer_name, get_tokenizer
 from cxrgen.text.vocab import Vocab
 from cxrgen.train.config import Config, DataConfig
-
-# What ends a sentence in the token stream (R2Gen's clean_report joins sentences with " . ").
-SENTENCE_TOKEN = {"en": ".", "fr": ".", "zh": "。"}
-
-
-def get_tokenizer(name: str, lang: str) -> tuple[Callable[[str], list[str]], str]:
-    """The report tokenizer for generation and its name, ``sentences+<word tokenizer>``.
-
-    The word tokenizers of :mod:`cxrgen.text.tokenize` drop punctuation (as the metrics want);
-    a generated report still needs its sentence ends, or a negation ("no effusion") would reach
-    into the next sentence for the labeler. So each sentence is tokenised and followed by a
-    sentence token, as R2Gen's ``clean_report`` does. ``name`` "" = the language's default.
-    """
-    from cxrgen.text import tokenize
-
-    from cxrgen.train.augment import split_sentences
-
-    base = name or tokenize.default_tokenizer_name(lang)
-    words = tokenize.get_tokenizer(base)
-    end = SENTENCE_TOKEN[lang]
-
-    def tokenizer(text: str) -> list[str]:
-        out: list[str] = []
-        for sentence in split_sentences(text, lang):
-            tokens = words(sentence)
-            if tokens:
-                out += tokens + [end]
-        return out
-
-    return tokenizer, f"sentences+{base}"
-
 
 def load_studies(cfg: DataConfig, root: str | None = None) -> Any:
     """The dataset named in the config (``root`` overrides ``data.root``)."""
@@ -80,7 +50,8 @@ def label_names_of(studies: Sequence[Study]) -> list[str]:
 
 
 def build_vocab(studies: Sequence[Study], cfg: DataConfig) -> Vocab:
-    tok, name = get_tokenizer(cfg.tokenizer, cfg.language)
+    name = generation_tokenizer_name(cfg.tokenizer, cfg.language)
+    tok = get_tokenizer(name, cfg.language)
     reports = [s.report(cfg.section) for s in studies]
     return Vocab.build(reports, tokenizer=tok, tokenizer_name=name, lang=cfg.language, min_freq=cfg.threshold)
 

@@ -57,8 +57,8 @@ def make_phantoms(root: Path, studies: int, size: int, seed: int, workers: int =
 def run_demo(out: str | Path = "runs/demo", studies: int = 2000, size: int = 96, epochs: int | None = None,
              baseline_epochs: int | None = None, seed: int = 0, overrides: list[str] | None = None,
              examples: int = 4, workers: int = 2) -> DemoResult:
-    from cxrgen.evaluation import evaluate_checkpoint, format_table, load_split, shuffled_images
-    from cxrgen.inference import load
+    from cxrgen.pipeline.evaluation import evaluate_checkpoint, format_table, load_split, shuffled_images
+    from cxrgen.pipeline.inference import load
     from cxrgen.report_html import write_page
     from cxrgen.train.config import load_config
     from cxrgen.train.experiment import run

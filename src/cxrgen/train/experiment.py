@@ -18,7 +18,7 @@ from cxrgen.data.study import Study
 from cxrgen.errors import ConfigError
 from cxrgen.train import distributed as D
 from cxrgen.train.augment import ReportAugmenter
-from cxrgen.train.checkpoint import seed_everything
+from cxrgen.pipeline.checkpoint import seed_everything
 from cxrgen.train.config import Config
 from cxrgen.train.data import (
     ReportDataset,
@@ -80,14 +80,14 @@ def fit_retrieval_index(model, studies: Sequence[Study], generator, section: str
 def make_val_fn(config: Config, val_studies: Sequence[Study], train_studies: Sequence[Study], vocab, meta: dict,
                 device: torch.device):
     """Validation: generate the val split's reports, score NLG (BLEU, ROUGE-L, CIDEr) and CE."""
-    from cxrgen.evaluation import generate_reports, score_reports
-    from cxrgen.inference import Generator
+    from cxrgen.pipeline.evaluation import generate_reports, score_reports
+    from cxrgen.pipeline.inference import ReportPipeline
 
     c = config
 
     def val_fn(model) -> dict[str, float]:
-        gen = Generator(model, vocab, preprocessing=meta["preprocessing"], lang=c.data.language,
-                        decode=c.to_dict()["decode"], device=device)
+        gen = ReportPipeline(model, vocab, preprocessing=meta["preprocessing"], lang=c.data.language,
+                             decode=c.decode, device=device)
         if hasattr(model, "fit"):  # the retrieval baseline answers from an index of the training set
             fit_retrieval_index(model, train_studies, gen, c.data.section, c.train.eval_batch_size)
         hyps = generate_reports(gen, val_studies, section=c.data.section, batch_size=c.train.eval_batch_size)

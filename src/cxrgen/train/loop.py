@@ -35,9 +35,9 @@ from torch.utils.data import DataLoader
 from cxrgen.errors import ConfigError
 from cxrgen.models.contrastive import info_nce
 from cxrgen.train import distributed as D
-from cxrgen.train.checkpoint import (
-    load_checkpoint,
+from cxrgen.pipeline.checkpoint import (
     package_versions,
+    read_checkpoint,
     rng_state,
     save_checkpoint,
     seed_everything,
@@ -190,7 +190,7 @@ class Trainer:
         D.barrier(self.dist)
 
     def resume(self, path: str | Path) -> None:
-        ckpt = load_checkpoint(path, map_location=self.device)
+        ckpt = read_checkpoint(path, map_location=self.device)
         if ckpt.get("model_name") != self.config.model.name:
             raise ConfigError(
                 f"{path} holds model {ckpt.get('model_name')!r} but the config asks for {self.config.model.name!r}"

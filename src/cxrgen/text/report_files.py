@@ -1,7 +1,11 @@
-"""Reading the report files that ``cxrgen score`` takes, and pairing them by id.
+"""Report files: reading them (``cxrgen score`` / ``label`` / ``ce`` / ``graph``) and pairing them by id.
+
+The one home of the report-file formats; metrics and labeling both read through it.
 
 * ``.jsonl`` / ``.json`` files: one JSON object per line with ``"id"`` and ``"report"``
   (``"report"`` may be a list of strings in a reference file: several references);
+* ``.csv`` files (:func:`read_reports` only): an ``id`` and a ``report`` column (UTF-8, a
+  byte-order mark allowed);
 * any other file: plain text, one report per line, ids are the line numbers (1-based). A blank
   line is an empty report; a final newline does not add one.
 
@@ -11,6 +15,8 @@ a malformed JSON line, a missing field, duplicated ids, ids present in one file 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -19,7 +25,8 @@ from cxrgen.errors import InputError
 _SHOW = 10  # ids listed in an error message before "... and N more"
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The file's text; a missing file, a folder or non-UTF-8 bytes are an :class:`InputError`."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -39,7 +46,7 @@ def _read_text(path: Path) -> str:
 def load_reports(path: str | Path) -> list[tuple[str, str | list[str]]]:
     """``[(id, report), ...]`` in file order; see the module docstring for the formats."""
     path = Path(path)
-    text = _read_text(path)
+    text = read_text(path)
     if text.startswith("\ufeff"):  # a UTF-8 byte-order mark is not part of the first report
         text = text[1:]
     lines = text.split("\n")
@@ -78,8 +85,8 @@ def _listing(ids: list[str]) -> str:
     return shown + (f" ... and {len(ids) - _SHOW} more" if len(ids) > _SHOW else "")
 
 
-def pair_reports(refs_path, hyps_path):
-    """``(ids, refs, hyps)`` in the references' order, every id present in both files."""
+def pair_reports(hyps_path, refs_path):
+    """``(ids, hyps, refs)`` in the references' order, every id present in both files."""
     refs = load_reports(refs_path)
     hyps = load_reports(hyps_path)
     hyp_by_id = dict(hyps)
@@ -97,4 +104,25 @@ def pair_reports(refs_path, hyps_path):
         if extra:
             parts.append(f"{len(extra)} id(s) of {hyps_path} not in {refs_path}: {_listing(extra)}")
         raise InputError("; ".join(parts) + "; every report needs both a reference and a hypothesis")
-    return ref_ids, [r for _, r in refs], [hyp_by_id[rid] for rid in ref_ids]
+    return ref_ids, [hyp_by_id[rid] for rid in ref_ids], [r for _, r in refs]
+
+
+def read_reports(path: str | Path) -> list[tuple[str, str]]:
+    """``[(id, report)]`` in file order (JSONL, plain text or CSV); a list of references keeps its first."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        text = read_text(path).lstrip("\ufeff")
+        reader = csv.DictReader(io.StringIO(text))
+        fields = reader.fieldnames or []
+        if "id" not in fields or "report" not in fields:
+            raise InputError(f"{path}: a CSV report file needs 'id' and 'report' columns; "
+                             f"found {fields}")
+        out, seen = [], {}
+        for lineno, row in enumerate(reader, start=2):
+            rid = row["id"]
+            if rid in seen:
+                raise InputError(f"{path}:{lineno}: id {rid!r} already on line {seen[rid]}")
+            seen[rid] = lineno
+            out.append((rid, row["report"] or ""))
+        return out
+    return [(rid, r if isinstance(r, str) else r[0]) for rid, r in load_reports(path)]

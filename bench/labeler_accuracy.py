@@ -1,7 +1,9 @@
 """Accuracy of the labelers on the real material of ``shared/data`` (issue 4, "Accuracy").
 
 Each function takes the folder ``shared/data`` and returns plain numbers, so that tests assert
-them and ``python -m cxrgen.labeling.evaluation shared/data`` prints them.
+them and ``python bench/labeler_accuracy.py ../shared/data`` prints them. An analysis script of
+the real material, not library code: it lives in ``bench/`` (tests import it as
+``bench.labeler_accuracy``; pytest puts the repository root on the path, see pyproject.toml).
 
 * :func:`iu_gold_reports`: the 3,080 IU X-Ray reports of the NegBio OpenI gold labels
   (``openi_gold_labels_dev.csv``, keyed ``CXR<uid>``), text = FINDINGS + IMPRESSION from
@@ -91,14 +93,14 @@ def iu_gold_reports(shared: Path) -> list[tuple[str, str, dict]]:
 
 def score_against_gold(predicted: list[dict], gold: list[dict], uncertain="negative") -> dict:
     """Per-class and micro/macro P/R/F1 over the 14 findings, plus accuracy of ``normal``."""
-    rows = ce_statistics(gold, predicted, FINDINGS, uncertain)
+    rows = ce_statistics(predicted, gold, FINDINGS, uncertain)
     agg = ce_aggregate(rows)
     normal_acc = float(np.mean([(p.get("normal") == 1) == (g.get("normal") == 1)
                                 for p, g in zip(predicted, gold)]))
     # Hernia is never 1 in the OpenI gold file although reports mention hiatal hernias: the
     # micro average over the labels the gold actually annotates is reported beside the full one
     supported = [c for c in FINDINGS if any(g.get(c) == 1 for g in gold)]
-    sup = ce_aggregate(ce_statistics(gold, predicted, supported, uncertain))
+    sup = ce_aggregate(ce_statistics(predicted, gold, supported, uncertain))
     return {"micro": {k: agg[f"{k}-micro"] for k in ("P", "R", "F1")},
             "micro_supported_labels": {k: sup[f"{k}-micro"] for k in ("P", "R", "F1")},
             "macro": {k: agg[f"{k}-macro"] for k in ("P", "R", "F1")},

@@ -3,7 +3,7 @@
 R2Gen's users have long asked for a way to run a trained model on a single image; here the
 checkpoint alone is enough: it carries the model name and configuration, the vocabulary, the
 preprocessing (resize, crop, normalisation, how many views), the language and the label names
-(see :mod:`cxrgen.train.checkpoint` for what training writes).
+(see :mod:`cxrgen.pipeline.checkpoint`, which writes and reads them).
 
 ``images`` of one study are any mix of file paths (PNG, JPEG, DICOM), raw file bytes, or numpy
 arrays: gray ``(H, W)`` or ``(H, W, 1)``, or colour ``(H, W, 3)`` made gray with the ITU-R BT.601
@@ -23,10 +23,10 @@ import torch
 
 from cxrgen.data.image_io import load_image, load_image_bytes
 from cxrgen.data.transforms import build_transform
+from cxrgen.decoding.config import DecodeConfig
 from cxrgen.errors import InputError
-
-CHECKPOINT_FORMAT = "cxrgen-checkpoint"
-CHECKPOINT_VERSION = 1
+from cxrgen.pipeline.checkpoint import Checkpoint
+from cxrgen.text.languages import get_language
 
 #: below this many pixels on a side an image cannot show a chest finding (a 1 cm nodule is
 #: under two pixels at 64 px for an adult thorax); we refuse rather than upsample noise
@@ -35,55 +35,24 @@ MIN_IMAGE_SIDE = 64
 _BT601 = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-# --------------------------------------------------------------------------- checkpoints
+# --------------------------------------------------------------------------- model
 
 
-def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a cxrgen checkpoint (``torch.load(weights_only=True)``: it cannot run code).
+def build_model(ckpt: Checkpoint):
+    """The model and vocabulary a checkpoint describes, weights loaded, in eval mode.
 
-    Anything else is an :class:`InputError` that says what the file is and what to give instead.
+    The vocabulary rebuilds the tokenizer it was built with (its name and language are saved).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"checkpoint {path} does not exist (give the best.pt / last.pt written by `cxrgen train`)")
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch raises many types for a file that is not a checkpoint
-        first_line = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-        raise InputError(
-            f"{path} is not a readable cxrgen checkpoint (torch cannot load it as a weights-only file: "
-            f"{type(exc).__name__}: {first_line}); give a best.pt / last.pt written by `cxrgen train`"
-        ) from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise InputError(
-            f"{path} is a torch file but not a cxrgen checkpoint (no format={CHECKPOINT_FORMAT!r} field); "
-            "give a best.pt / last.pt written by `cxrgen train`"
-        )
-    if ckpt.get("format_version", 0) > CHECKPOINT_VERSION:
-        raise InputError(
-            f"{path} has checkpoint format {ckpt['format_version']}, newer than this cxrgen reads "
-            f"({CHECKPOINT_VERSION}); upgrade cxrgen"
-        )
-    return ckpt
-
-
-def build_model(ckpt: dict[str, Any]):
-    """The model and vocabulary a checkpoint describes, weights loaded, in eval mode."""
-    from cxrgen.models import create_model
-    from cxrgen.models.config import ModelConfig, from_dict
+    from cxrgen.models import create_model, model_config
     from cxrgen.text.vocab import Vocab
 
-    for key in ("model_name", "model_config", "vocab", "model"):
-        if key not in ckpt:
-            raise InputError(f"the checkpoint has no {key!r}: it was written by a run that cannot be used "
-                             "for generation (e.g. an interrupted or contrastive-only run)")
-    vocab = Vocab.from_dict(ckpt["vocab"], tokenizer=str.split)  # decoding only needs the word list
-    config = from_dict(ModelConfig, ckpt["model_config"], where="checkpoint.model_config")
+    vocab = Vocab.from_dict(ckpt.vocab)
+    config = model_config(ckpt.model_name, ckpt.model_config)
     config.encoder.weights = None  # the trained weights are in the checkpoint itself
-    if config.prompt is not None:
+    if getattr(config, "prompt", None) is not None:  # CN-X2RG's prompt encoder: in the checkpoint too
         config.prompt.encoder.weights = None
-    model = create_model(ckpt["model_name"], config, vocab)
-    model.load_state_dict(ckpt["model"])
+    model = create_model(ckpt.model_name, config, vocab)
+    model.load_state_dict(ckpt.weights)
     model.eval()
     return model, vocab
 
@@ -96,9 +65,10 @@ def detokenize(words: Sequence[str], lang: str) -> str:
 
     The metrics tokenise again (and drop punctuation), so this only changes how the report reads.
     """
-    if lang == "zh":
+    joiner = get_language(lang).joiner
+    if not joiner:  # Chinese: no spaces, no capitals
         return "".join(words)
-    text = " ".join(words)
+    text = joiner.join(words)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
     return " ".join(s[:1].upper() + s[1:] for s in sentences if s)
@@ -177,32 +147,34 @@ class GeneratedReport:
         return d
 
 
-class Generator:
-    """A trained report generator, its vocabulary and preprocessing, ready for new images."""
+class ReportPipeline:
+    """A trained report generator with its vocabulary, preprocessing and decoding, ready for new images.
+
+    ``cxrgen.load(ckpt)`` returns one; ``checkpoint`` is the :class:`Checkpoint` it came from
+    (``None`` for a model still in training, as validation builds it).
+    """
 
     def __init__(self, model, vocab, *, preprocessing: dict | None = None, lang: str | None = None,
-                 decode: dict | None = None, label_names: Sequence[str] = (), device: str | torch.device = "cpu",
-                 checkpoint: dict | None = None):
+                 decode: DecodeConfig | None = None, label_names: Sequence[str] = (),
+                 device: str | torch.device = "cpu", checkpoint: Checkpoint | None = None):
         self.device = torch.device(device)
         self.model, self.vocab = model.to(self.device), vocab
-        self.checkpoint = checkpoint or {}
+        self.checkpoint = checkpoint
         pre = preprocessing or {}
         self.max_views = int(pre.get("max_views", 2))
-        self.transform = build_transform(False, resize=pre.get("resize", 256), crop=pre.get("crop", 224),
-                                         mean=tuple(pre.get("mean", (0.485, 0.456, 0.406))),
-                                         std=tuple(pre.get("std", (0.229, 0.224, 0.225))),
-                                         resize_mode=pre.get("resize_mode", "shorter"))
+        # the checkpoint's evaluation transform; what it does not say is the TransformConfig default
+        keys = ("resize", "crop", "mean", "std", "resize_mode")
+        self.transform = build_transform(False, **{k: pre[k] for k in keys if k in pre})
         self.lang = lang or vocab.lang
-        self.decode = dict(decode or {})
+        self.decode = decode or DecodeConfig()
         self.label_names = list(label_names)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> "Generator":
-        ckpt = read_checkpoint(path, map_location="cpu")
+    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> "ReportPipeline":
+        ckpt = Checkpoint.read(path, map_location="cpu")
         model, vocab = build_model(ckpt)
-        return cls(model, vocab, preprocessing=ckpt.get("preprocessing"),
-                   lang=(ckpt.get("text") or {}).get("language"), decode=(ckpt.get("config") or {}).get("decode"),
-                   label_names=ckpt.get("label_names") or [], device=device, checkpoint=ckpt)
+        return cls(model, vocab, preprocessing=ckpt.preprocessing, lang=ckpt.language, decode=ckpt.decode,
+                   label_names=ckpt.label_names, device=device, checkpoint=ckpt)
 
     def preprocess(self, images: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
         """One study -> ``images`` (1, V, 3, H, W) and ``view_mask`` (1, V)."""
@@ -219,12 +191,7 @@ class Generator:
 
     def generate_ids(self, images: torch.Tensor, view_mask: torch.Tensor, beam_size: int | None = None,
                      return_attention: bool = False):
-        d = self.decode
-        kwargs = dict(beam_size=beam_size or int(d.get("beam_size", 3)), max_len=int(d.get("max_len") or 0) or None,
-                      block_trigrams=bool(d.get("block_trigrams", True)),
-                      length_penalty=float(d.get("length_penalty", 0.0)))
-        if d.get("min_len"):
-            kwargs["min_len"] = int(d["min_len"])
+        kwargs = self.decode.generate_kwargs(beam_size)
         if return_attention:
             kwargs["return_attention"] = True
         with torch.no_grad():
@@ -270,6 +237,6 @@ def report_graph(text: str, lang: str) -> dict:
     return g
 
 
-def load(checkpoint: str | Path, device: str | torch.device = "cpu") -> Generator:
-    """``cxrgen.load(ckpt).generate(images)``: see :class:`Generator`."""
-    return Generator.from_checkpoint(checkpoint, device)
+def load(checkpoint: str | Path, device: str | torch.device = "cpu") -> ReportPipeline:
+    """``cxrgen.load(ckpt).generate(images)``: see :class:`ReportPipeline`."""
+    return ReportPipeline.from_checkpoint(checkpoint, device)

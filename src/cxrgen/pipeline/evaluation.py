@@ -9,8 +9,9 @@ R2Gen's CE) and compared with reference labels, micro / macro / example averaged
 (:mod:`cxrgen.metrics.clinical`). The reference labels are, in order of preference:
 
 1. the dataset's true labels, when they are already CheXpert observations;
-2. the dataset's true labels mapped to CheXpert (the phantom's :data:`TRUE_LABEL_MAPPINGS`);
-   only the observations the mapping can set are scored (a phantom has no fracture column);
+2. the dataset's true labels mapped to CheXpert by the mapping the dataset declares
+   (:func:`cxrgen.data.registry.label_mapping`; the phantom's findings); only the observations
+   the mapping can set are scored (a phantom has no fracture column);
 3. otherwise the labeler run on the reference report (the usual protocol of R2Gen and its
    successors, with the CheXpert labeler in their case).
 
@@ -35,25 +36,12 @@ CE_LABELS = "chexpert"
 CE_UNCERTAIN = "negative"
 
 
-def _phantom_mapping() -> tuple[Callable[[dict], dict], tuple[str, ...]]:
-    from cxrgen.data.phantom.labels import PHANTOM_TO_CHEXPERT, to_chexpert
-
-    columns = tuple(dict.fromkeys(PHANTOM_TO_CHEXPERT.values()))  # the 8 observations it can set
-    return to_chexpert, columns
-
-
-#: dataset name -> (true labels -> CheXpert labels, the CheXpert columns that mapping can set)
-TRUE_LABEL_MAPPINGS: dict[str, Callable[[], tuple[Callable[[dict], dict], tuple[str, ...]]]] = {
-    "phantom": _phantom_mapping,
-}
-
-
 # --------------------------------------------------------------------------- generation
 
 
 def generate_reports(generator, studies: Sequence[Study], *, section: str = "findings", batch_size: int = 16,
                      beam_size: int | None = None, progress: Callable[[int, int], None] | None = None) -> list[str]:
-    """Reports for ``studies`` with a :class:`cxrgen.inference.Generator` (eval transform, no grad)."""
+    """Reports for ``studies`` with a :class:`cxrgen.pipeline.inference.ReportPipeline` (eval transform, no grad)."""
     images = StudyImageDataset(studies, generator.transform, max_views=generator.max_views, section=section)
     from cxrgen.data.collate import collate_studies
 
@@ -77,8 +65,9 @@ def generate_reports(generator, studies: Sequence[Study], *, section: str = "fin
 # --------------------------------------------------------------------------- clinical efficacy
 
 
-def reference_labels(studies: Sequence[Study], lang: str) -> tuple[list[dict] | None, tuple[str, ...] | None, str]:
+def reference_labels(studies: Sequence[Study]) -> tuple[list[dict] | None, tuple[str, ...] | None, str]:
     """(labels per study, columns to score, source) of the CE references; ``None`` = use the labeler."""
+    from cxrgen.data.registry import label_mapping
     from cxrgen.labeling import get_label_set
 
     columns = get_label_set(CE_LABELS).findings
@@ -89,29 +78,34 @@ def reference_labels(studies: Sequence[Study], lang: str) -> tuple[list[dict] | 
         used = tuple(c for c in columns if c in names)
         return [dict(s.labels) for s in studies], used, "true-labels"
     datasets = {s.dataset for s in studies}
-    if len(datasets) == 1 and (ds := datasets.pop()) in TRUE_LABEL_MAPPINGS:
-        mapping, used = TRUE_LABEL_MAPPINGS[ds]()
-        return [mapping(s.labels) for s in studies], used, "true-labels"
+    mapping = label_mapping(datasets.pop()) if len(datasets) == 1 else None
+    if mapping is not None and mapping.target == CE_LABELS:
+        return [mapping.convert(s.labels) for s in studies], mapping.columns, "true-labels"
     return None, None, "labeler"
 
 
 def clinical_scores(hyps: Sequence[str], studies: Sequence[Study], lang: str, section: str = "findings") -> dict:
     """CE P/R/F1 (micro, macro, example) of ``hyps`` and per-report label rows, with a signature."""
     from cxrgen.labeling import get_label_set, get_labeler
-    from cxrgen.metrics.clinical import ce_aggregate, ce_statistics, per_label_scores
+    from cxrgen.metrics.clinical import ce_aggregate, ce_signature, ce_statistics, per_label_scores
 
     labeler = get_labeler(lang)
     label_set = get_label_set(CE_LABELS)
     hyp_labels = labeler.label_many(list(hyps), label_set)
-    refs, columns, source = reference_labels(studies, lang)
+    refs, columns, source = reference_labels(studies)
     if refs is None:
         refs = labeler.label_many([s.report(section) for s in studies], label_set)
         columns = label_set.findings
-    rows = ce_statistics(refs, hyp_labels, columns, CE_UNCERTAIN)
+    rows = ce_statistics(hyp_labels, refs, columns, CE_UNCERTAIN)
     values = ce_aggregate(rows)
-    signature = (f"CE|labels:{CE_LABELS}[{len(columns)}]|uncertain:{CE_UNCERTAIN}|labeler:{labeler.name}"
-                 f"|ref:{source}|lang:{lang}")
-    return {"values": {f"CE-{k}": v for k, v in values.items()}, "signature": signature,
+    # a mapped dataset scores only the observations its labels can set: say how many
+    labels = CE_LABELS if len(columns) == len(label_set.findings) else f"{CE_LABELS}[{len(columns)}]"
+    signatures = {}
+    for key in values:  # "F1-micro" -> the score CE-F1 averaged micro
+        stat, average = key.split("-")
+        signatures[f"CE-{key}"] = str(ce_signature(f"CE-{stat}", labeler=labeler.name, lang=lang, average=average,
+                                                   labels=labels, uncertain=CE_UNCERTAIN, ref=source))
+    return {"values": {f"CE-{k}": v for k, v in values.items()}, "signatures": signatures,
             "per_label": per_label_scores(rows, columns), "hyp_labels": hyp_labels, "ref_labels": refs,
             "columns": list(columns)}
 
@@ -149,11 +143,11 @@ def score_reports(hyps: Sequence[str], studies: Sequence[Study], lang: str, sect
     if empty:
         raise InputError(f"{len(empty)} studies have an empty {section!r} reference (first: {empty[0]}); "
                          "choose another data.section or drop those studies")
-    nlg = score_corpus(refs, list(hyps), lang=lang, metrics=metrics, ids=[s.study_id for s in studies])
+    nlg = score_corpus(list(hyps), refs, lang=lang, metrics=metrics, ids=[s.study_id for s in studies])
     ce = clinical_scores(hyps, studies, lang, section)
     values = {**nlg.values(), **ce["values"]}
     signatures = {name: str(s.signature) for name, s in nlg.scores.items()}
-    signatures.update({name: ce["signature"] for name in ce["values"]})
+    signatures.update(ce["signatures"])
     per_nlg = {row["id"]: row for row in nlg.per_report()}
     predictions = []
     for s, h, hl, rl in zip(studies, hyps, ce["hyp_labels"], ce["ref_labels"]):
@@ -213,13 +207,12 @@ def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = No
                         max_studies: int = 0, metrics: Sequence[str] | None = None, device: str = "cpu",
                         studies: Sequence[Study] | None = None) -> Evaluation:
     """Generate and score one split with the checkpoint alone (dataset, language, section from it)."""
-    from cxrgen.inference import Generator
+    from cxrgen.pipeline.inference import ReportPipeline
 
-    gen = Generator.from_checkpoint(ckpt_path, device=device)
+    gen = ReportPipeline.from_checkpoint(ckpt_path, device=device)
     ckpt = gen.checkpoint
-    info = ckpt.get("dataset") or {}
-    text = ckpt.get("text") or {}
-    section = text.get("section", "findings")
+    info = ckpt.dataset
+    section = ckpt.section
     if studies is None:
         name = dataset or info.get("name")
         where = root or info.get("root")
@@ -228,10 +221,10 @@ def evaluate_checkpoint(ckpt_path, split: str = "test", dataset: str | None = No
         options = info.get("options", {}) if name == info.get("name") else {}
         studies = load_split(name, where, options, split, max_studies)
     hyps = generate_reports(gen, studies, section=section, batch_size=batch_size, beam_size=beam_size)
-    ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.get("seed"))
-    ev.meta.update({"split": split, "checkpoint": str(ckpt_path), "model": ckpt.get("model_name"),
-                    "epoch": ckpt.get("epoch"), "git_sha": ckpt.get("git_sha"), "versions": ckpt.get("versions"),
-                    "beam_size": beam_size or gen.decode.get("beam_size", 3)})
+    ev = score_reports(hyps, studies, gen.lang, section, metrics=metrics, seed=ckpt.seed)
+    ev.meta.update({"split": split, "checkpoint": str(ckpt_path), "model": ckpt.model_name,
+                    "epoch": ckpt.epoch, "git_sha": ckpt.git_sha, "versions": ckpt.versions,
+                    "beam_size": beam_size or gen.decode.beam_size})
     if out is not None:
         out = Path(out)
         write_predictions(out / f"predictions_{split}.jsonl", ev)
