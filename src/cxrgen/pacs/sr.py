@@ -28,8 +28,6 @@ from cxrgen.pacs.document import ReportDocument
 #: PS3.3 C.7.3.1: the SR series cxrgen writes into, and its number within the study
 SERIES_NUMBER = 9701
 MANUFACTURER = "cxrgen"
-#: RFC 5646 tags of the report languages
-LANGUAGE_TAGS = {"en": ("en", "English"), "fr": ("fr", "French"), "zh": ("zh", "Chinese")}
 #: Study attributes highdicom copies from the first evidence instance (Type 2: may be empty)
 _TYPE2 = ("PatientID", "PatientName", "PatientBirthDate", "PatientSex", "AccessionNumber",
           "StudyID", "StudyDate", "StudyTime", "ReferringPhysicianName")
@@ -136,9 +134,12 @@ def _person(name: str) -> str:
 def _language(language: str) -> list:
     import highdicom as hd
 
-    tag, meaning = LANGUAGE_TAGS.get(language, (language, language))
+    from cxrgen.text.languages import get_language
+
+    # the table's codes are ISO 639-1, which RFC 5646 uses as its primary language subtags
+    lang = get_language(language)
     return list(hd.sr.LanguageOfContentItemAndDescendants(
-        hd.sr.CodedConcept(value=tag, scheme_designator="RFC5646", meaning=meaning)))
+        hd.sr.CodedConcept(value=lang.code, scheme_designator="RFC5646", meaning=lang.name)))
 
 
 def _observers(doc: ReportDocument, ids: SrUids) -> list:

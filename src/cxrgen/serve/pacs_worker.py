@@ -47,6 +47,7 @@ from cxrgen.serve.db.pacs import PacsStudy
 from cxrgen.serve.dicom_safety import decode_upload
 from cxrgen.serve.intake import queued_study
 from cxrgen.serve.jobs import QueueFull
+from cxrgen.text.languages import get_language
 
 log = logging.getLogger("cxrgen.serve.pacs")
 #: the account pulled studies are created by; inactive, so nobody can log in as it
@@ -78,6 +79,7 @@ class PacsSettings:
             raise ConfigError(f"PACS poll_interval_s={self.poll_interval_s}, backoff_s="
                               f"{self.backoff_s}, max_backoff_s={self.max_backoff_s}: all must be "
                               f"> 0 and max_backoff_s >= backoff_s")
+        get_language(self.language)  # an unknown code is a ConfigError listing the valid ones
 
 
 @dataclass
