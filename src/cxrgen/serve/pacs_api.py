@@ -110,9 +110,12 @@ def study_fhir(study_id: int, request: Request, _: User = Depends(require("read"
                db: Session = Depends(get_db)):
     """The report as a FHIR R4(B) DiagnosticReport: ``preliminary`` until signed, ``final``
     after, validated with fhir.resources before it is sent."""
-    from cxrgen.pacs.fhir import diagnostic_report
-    from cxrgen.serve.pacs_worker import report_document
-
+    try:
+        from cxrgen.pacs.fhir import diagnostic_report
+        from cxrgen.serve.pacs_worker import report_document
+    except ImportError as exc:  # the pacs extra is not installed
+        raise HTTPException(501, f"FHIR needs the pacs extra (pip install 'cxrgen[pacs]'): "
+                                 f"{exc.name} is missing") from None
     study = db.get(Study, study_id)
     if study is None:
         raise HTTPException(404, f"study {study_id} not found")
