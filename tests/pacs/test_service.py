@@ -42,8 +42,8 @@ def make_service(tmp_path, drafter):
                             deidentify_dicom=deidentify, queue_size=8, **FAST_HASH,
                             **(service or {}),
                             pacs=PacsSettings(config, filter=StudyFilter(match=match or {}),
-                                              poll=False, backoff_s=0.2, max_backoff_s=1.0,
-                                              **pacs_options))
+                                              **{"poll": False, "backoff_s": 0.2,
+                                                 "max_backoff_s": 1.0, **pacs_options}))
         svc = start_service(settings, drafter)
         started.append(svc)
         return svc
@@ -308,3 +308,15 @@ def test_uploaded_study_has_fhir_but_no_pacs_link(orthanc, make_service):
     assert fhir.status == "preliminary" and not fhir.imagingStudy
     r = svc.client.post(f"/api/studies/{study_id}/pacs/push", headers=svc.h("rad"))
     assert r.status_code == 404 and r.json()["detail"] == f"study {study_id} did not come from a PACS"
+
+
+def test_polling_thread_pulls_by_itself(orthanc, shared_data, make_service):
+    data, ds = chest_dicom(shared_data)
+    orthanc.upload(data)
+    svc = make_service(orthanc.config(), match={"StudyInstanceUID": ds.StudyInstanceUID},
+                       poll=True, poll_interval_s=0.5)
+    rows = wait_for(lambda: svc.client.get("/api/pacs/studies", headers=svc.h("rad")).json(),
+                    what="a study pulled by the polling thread")
+    assert rows[0]["status"] == "queued"
+    status = svc.client.get("/api/pacs/status", headers=svc.h("rad")).json()
+    assert status["studies"] == {"queued": 1} and status["last_poll_at"]
