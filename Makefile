@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-all bench clean
+.PHONY: venv demo test test-all bench clean orthanc orthanc-stop
 
 venv: $(STAMP)
 
@@ -26,6 +26,16 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not gpu"
+
+# A throw-away Orthanc (DICOMweb, authentication on) on 127.0.0.1:18042 for the PACS tests and for
+# trying `cxrgen pacs pull`; URL and credentials land in .ci/orthanc.env (installs Debian's
+# orthanc + orthanc-dicomweb when missing, which needs root)
+orthanc:
+	bash .ci/setup.d/orthanc.sh
+
+orthanc-stop:
+	@if [ -f .ci/orthanc.env ]; then . ./.ci/orthanc.env; kill $$CXRGEN_TEST_ORTHANC_PID 2>/dev/null || true; \
+	  rm -rf "$$CXRGEN_TEST_ORTHANC_DIR" .ci/orthanc.env; echo "Orthanc stopped"; fi
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info

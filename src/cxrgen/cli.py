@@ -28,6 +28,7 @@ COMMANDS = (
     "errors",
     "graph",
     "serve",
+    "pacs",
     "humaneval",
     "batch",
 )

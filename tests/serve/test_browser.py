@@ -8,9 +8,6 @@ signoff_confirm.png, ai_draft_confirm.png, after_logout.png."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from sqlalchemy import select
 
 from .conftest import FAST_HASH, REPO, USERS
 from .fixtures import dicom_bytes, png_bytes
+from .live import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,31 +25,15 @@ EDITED = ("Pas d'épanchement pleural. Cardiomégalie modérée.\n"
           "No pleural effusion. Mild cardiomegaly.\n心影增大，双肺未见实变。")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(tmp_path, drafter):
-    uvicorn = pytest.importorskip("uvicorn")
+    pytest.importorskip("uvicorn")
     from cxrgen.serve.app import create_app
     from cxrgen.serve.settings import Settings
 
     app = create_app(Settings(data_dir=tmp_path / "serve", bootstrap_users=USERS, **FAST_HASH), drafter=drafter)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served(app) as base:
+        yield app, base
 
 
 @pytest.fixture

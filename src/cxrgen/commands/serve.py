@@ -33,6 +33,20 @@ def add_parser(sub) -> None:
     p.add_argument("--admin", metavar="NAME", default=None,
                    help="create this admin at start-up if absent (password: $CXRGEN_ADMIN_PASSWORD)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    g = p.add_argument_group("PACS link (DICOMweb; credentials: --pacs-auth-file or "
+                             "$CXRGEN_PACS_USER / $CXRGEN_PACS_PASSWORD)")
+    g.add_argument("--pacs-url", default=None, help="DICOMweb root, e.g. http://pacs:8042/dicom-web")
+    g.add_argument("--pacs-auth-file", default=None, help="file whose first line is user:password")
+    g.add_argument("--pacs-poll-interval", type=float, default=60.0,
+                   help="seconds between QIDO-RS searches for new studies; 0 = no polling")
+    g.add_argument("--pacs-query", default=None,
+                   help="extra QIDO-RS match, e.g. 'StudyDate=20260101-'")
+    g.add_argument("--pacs-modalities", default="CR,DX")
+    g.add_argument("--pacs-body-parts", default="CHEST")
+    g.add_argument("--pacs-push-drafts", action="store_true",
+                   help="also store each machine draft as an UNVERIFIED SR when it is ready")
+    g.add_argument("--fhir-url", default=None,
+                   help="FHIR base URL: signed reports are POSTed as DiagnosticReport")
     p.set_defaults(func=run)
 
 
@@ -51,7 +65,25 @@ def build_settings(args):
                     retry_after_s=args.retry_after,
                     max_file_bytes=int(args.max_file_mb * MiB),
                     max_request_bytes=max(100 * MiB, int(args.max_file_mb * MiB) * 8 + MiB),
-                    deidentify_dicom=args.deidentify_dicom, bootstrap_users=users)
+                    deidentify_dicom=args.deidentify_dicom, bootstrap_users=users,
+                    pacs=pacs_settings(args))
+
+
+def pacs_settings(args):
+    """The PACS link of ``cxrgen serve`` from its ``--pacs-*`` options (None without a URL)."""
+    if not args.pacs_url:
+        return None
+    from cxrgen.pacs import PacsConfig, StudyFilter
+    from cxrgen.pacs.selection import parse_list, parse_query
+    from cxrgen.serve.pacs_worker import PacsSettings
+
+    flt = StudyFilter(modalities=parse_list(args.pacs_modalities, "--pacs-modalities"),
+                      body_parts=parse_list(args.pacs_body_parts, "--pacs-body-parts"),
+                      match=parse_query(args.pacs_query) if args.pacs_query else {})
+    return PacsSettings(PacsConfig.from_sources(args.pacs_url, auth_file=args.pacs_auth_file),
+                        filter=flt, poll=args.pacs_poll_interval > 0,
+                        poll_interval_s=args.pacs_poll_interval or 60.0,
+                        push_drafts=args.pacs_push_drafts, fhir_url=args.fhir_url)
 
 
 def run(args) -> int:

@@ -26,6 +26,7 @@ from cxrgen.serve.deps import (MAX_INT, Id, Offset, Position, bearer, current_us
                                get_or_404, require)
 from cxrgen.serve.dicom_safety import Limits, decode_upload, sniff
 from cxrgen.serve.findings import highlight_spans
+from cxrgen.serve.intake import queued_study
 from cxrgen.serve.jobs import iso
 from cxrgen.text.languages import LANGUAGES
 
@@ -123,7 +124,7 @@ def upload_study(request: Request, files: list[UploadFile] = File(...),
         raise HTTPException(400, f"the model reads at most {model_max} images per study (frontal "
                                  f"first); got {len(files)}: upload the views to report on")
     decoded = []
-    limits = Limits(st.max_pixels, st.max_decoded_bytes, st.max_display_side)
+    limits = Limits.of(st)
     for i, f in enumerate(files):
         label = f"file {i + 1} of the upload"
         data = f.file.read(st.max_file_bytes + 1)
@@ -147,29 +148,10 @@ def upload_study(request: Request, files: list[UploadFile] = File(...),
             raise
         finally:
             slots.release()
-    runner = request.app.state.runner
-    runner.reserve()  # QueueFull -> 503 + Retry-After, before anything is written
-    try:
-        store = request.app.state.store
-        study = Study(reference=reference.strip(), language=language, status="queued",
-                      created_by=user.id)
-        db.add(study)
-        db.flush()
-        for pos, d in enumerate(decoded):
-            db.add(Image(study_id=study.id, position=pos, kind=d.kind,
-                         original_sha256=store.put(d.stored_bytes),
-                         display_sha256=store.put(d.display_png),
-                         width=d.meta["width"], height=d.meta["height"], meta=d.meta,
-                         phi=d.phi or None))
-        job = Job(study_id=study.id, status="queued")
-        db.add(job)
-        audit.record(db, user, "upload", study.id, images=len(decoded),
-                     kinds=[d.kind for d in decoded])
-        db.commit()
-    except BaseException:
-        runner.release()
-        raise
-    runner.submit(job.id)
+    # QueueFull -> 503 + Retry-After, before anything is written
+    with queued_study(db, request.app.state.store, request.app.state.runner, user, decoded,
+                      reference=reference, language=language) as (study, job):
+        pass
     log.info("study uploaded, job queued", extra={"event": "upload", "study_id": study.id,
                                                   "job_id": job.id, "images": len(decoded)})
     return {"study_id": study.id, "job_id": job.id, "status": "queued",
@@ -416,7 +398,7 @@ def report_versions(study_id: Id, _: User = Depends(require("read")),
 
 
 @router.post("/studies/{study_id}/signoff", tags=["reports"])
-def sign_off(study_id: Id, body: SignOffIn, user: User = Depends(require("sign")),
+def sign_off(study_id: Id, body: SignOffIn, request: Request, user: User = Depends(require("sign")),
              db: Session = Depends(get_db)):
     """Sign ``version``, the text on the signer's screen; the report is locked afterwards.
 
@@ -441,6 +423,8 @@ def sign_off(study_id: Id, body: SignOffIn, user: User = Depends(require("sign")
         _conflict(db, s, body.version, "signed")
     audit.record(db, user, "sign_off", study_id, version=v.version, sha256=digest)
     db.commit()
+    for hook in request.app.state.signoff_hooks:  # e.g. the PACS link writes the report back
+        hook(study_id)
     log.info("report signed", extra={"event": "sign_off", "study_id": study_id,
                                      "version": v.version, "sha256": digest})
     return {"study_id": study_id, "status": "signed", "version": v.version, "sha256": digest,

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from cxrgen import __version__
 from cxrgen.errors import ConfigError, InputError
-from cxrgen.serve import accounts, admin_api, api, changes, eval_api, health
+from cxrgen.serve import accounts, admin_api, api, changes, eval_api, health, pacs_api
 from cxrgen.serve.auth import Passwords, create_user
 from cxrgen.serve.db.models import User
 from cxrgen.serve.db.session import check_data_dir, open_database
@@ -54,10 +54,20 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
                        queue_size=settings.queue_size, max_attempts=settings.max_attempts,
                        retry_after_s=settings.retry_after_s, metrics=metrics)
 
+    pacs = None
+    if settings.pacs is not None:
+        from cxrgen.serve.pacs_worker import PacsLink
+
+        pacs = PacsLink(settings.pacs, settings, sessionmaker, store, runner, passwords)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runner.start()
+        if pacs is not None:
+            pacs.start()
         yield
+        if pacs is not None:
+            pacs.stop()
         runner.stop()
         engine.dispose()
 
@@ -67,6 +77,9 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     app.state.settings, app.state.engine, app.state.sessionmaker = settings, engine, sessionmaker
     app.state.store, app.state.runner, app.state.metrics = store, runner, metrics
     app.state.passwords = passwords
+    app.state.pacs = pacs
+    #: called with the study id after each sign-off (the PACS link writes the report back)
+    app.state.signoff_hooks = [pacs.on_signed] if pacs is not None else []
     app.state.throttle = accounts.Throttle(settings)
     # each decode may take a few hundred MB at the pixel limit: a bound on how many run at once
     # is what keeps concurrent uploads, not just one, under the memory bound
@@ -75,7 +88,8 @@ def create_app(settings: Settings, drafter: Drafter | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes,
                        anonymous_limit=settings.max_anonymous_request_bytes)
     _install_error_handlers(app, metrics)
-    for router in (health.router, api.router, admin_api.router, eval_api.router, changes.router):
+    for router in (health.router, api.router, admin_api.router, eval_api.router, changes.router,
+                   pacs_api.router):
         app.include_router(router)
     _mount_pages(app)
     return app

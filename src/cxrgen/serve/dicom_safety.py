@@ -115,6 +115,11 @@ class Limits:
     max_decoded_bytes: int
     max_display_side: int
 
+    @classmethod
+    def of(cls, settings) -> "Limits":
+        """The limits a service's ``Settings`` set (uploads and PACS pulls alike)."""
+        return cls(settings.max_pixels, settings.max_decoded_bytes, settings.max_display_side)
+
 
 def decode_upload(data: bytes, name: str, *, label: str, limits: Limits,
                   deidentify: bool) -> DecodedUpload:

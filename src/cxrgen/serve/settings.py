@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxrgen.errors import ConfigError
+
+if TYPE_CHECKING:  # the PACS link needs the pacs extra; a service without one never imports it
+    from cxrgen.serve.pacs_worker import PacsSettings
 
 MiB = 1024 * 1024
 
@@ -76,6 +80,8 @@ class Settings:
     idle_timeout_s: int = 30 * 60
     #: Lifetime of a login token (seconds).
     token_ttl_s: int = 12 * 3600
+    #: The PACS link (``cxrgen.serve.pacs_worker.PacsSettings``): polling, SR write-back, FHIR.
+    pacs: "PacsSettings | None" = None
     #: Users created at start-up when absent: ``[(username, password, role), ...]``.
     bootstrap_users: list[tuple[str, str, str]] = field(default_factory=list)
 

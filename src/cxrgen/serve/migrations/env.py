@@ -4,6 +4,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from cxrgen.serve.db import pacs as _pacs_tables  # noqa: F401 (declares pacs_studies)
 from cxrgen.serve.db.models import Base
 
 config = context.config
