@@ -267,7 +267,8 @@ def test_push_waits_while_pacs_down_then_goes_through(orthanc, shared_data, make
     svc = make_service(config, match={"StudyInstanceUID": ds.StudyInstanceUID})
     study_id = _pulled_and_drafted(svc)
     relay.mode = "down"
-    r = svc.client.post(f"/api/studies/{study_id}/signoff", headers=svc.h("rad"))
+    version = svc.client.get(f"/api/studies/{study_id}/report", headers=svc.h("rad")).json()["version"]
+    r = svc.client.post(f"/api/studies/{study_id}/signoff", headers=svc.h("rad"), json={"version": version})
     assert r.status_code == 200, r.text
 
     def push_state(wanted):

@@ -46,12 +46,11 @@ def format_table(analysis) -> str:
 
 def run(args) -> int:
     from cxrgen.commands import write_jsonl
-    from cxrgen.commands.ce import _pair
     from cxrgen.labeling.reports_io import screen_reports
-    from cxrgen.text.report_files import read_reports
     from cxrgen.metrics.clinical_errors import FORMULA, analyze_report_errors
+    from cxrgen.text.report_files import pair_by_id, read_reports
 
-    ids, refs, hyps = _pair(read_reports(args.refs), read_reports(args.hyps), args.refs, args.hyps)
+    ids, hyps, refs = pair_by_id(read_reports(args.hyps), read_reports(args.refs), args.hyps, args.refs)
     refs, _ = screen_reports(list(zip(ids, refs)), args.lang, args.refs)
     hyps, _ = screen_reports(list(zip(ids, hyps)), args.lang, args.hyps)
     analysis = analyze_report_errors(hyps, refs, args.lang, ids)

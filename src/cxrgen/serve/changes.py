@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cxrgen.errors import ConfigError
 from cxrgen.serve.db.models import Draft, ReportVersion, Study, User
-from cxrgen.serve.deps import get_db, require
+from cxrgen.serve.deps import Id, get_db, get_or_404, require
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -46,11 +46,9 @@ def _analysis(language: str, hyps: list[str], refs: list[str], ids: list[str]):
 
 
 @router.get("/studies/{study_id}/changes")
-def study_changes(study_id: int, _: User = Depends(require("read")), db: Session = Depends(get_db)):
+def study_changes(study_id: Id, _: User = Depends(require("read")), db: Session = Depends(get_db)):
     """The machine draft against the latest report version, per error category."""
-    s = db.get(Study, study_id)
-    if s is None:
-        raise HTTPException(404, f"no study {study_id}")
+    s = get_or_404(db, Study, study_id, "study")
     draft, latest = db.get(Draft, study_id), _latest_version(db, study_id)
     if draft is None or latest is None:
         raise HTTPException(404, f"study {study_id} has no draft yet: poll its job")

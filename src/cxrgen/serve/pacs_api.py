@@ -15,7 +15,7 @@ from cxrgen.errors import ConfigError
 from cxrgen.serve.auth import can
 from cxrgen.serve.db.models import Study, User
 from cxrgen.serve.db.pacs import PacsStudy
-from cxrgen.serve.deps import get_db, require
+from cxrgen.serve.deps import Id, get_db, require
 from cxrgen.serve.jobs import iso
 
 router = APIRouter(prefix="/api", tags=["pacs"])
@@ -84,7 +84,7 @@ def _pacs_row(db: Session, study_id: int) -> PacsStudy:
 
 
 @router.get("/studies/{study_id}/pacs")
-def study_pacs(study_id: int, request: Request, user: User = Depends(require("read")),
+def study_pacs(study_id: Id, request: Request, user: User = Depends(require("read")),
                db: Session = Depends(get_db)):
     """Where the study came from and the state of its write-back (SR and FHIR)."""
     _link(request)
@@ -92,7 +92,7 @@ def study_pacs(study_id: int, request: Request, user: User = Depends(require("re
 
 
 @router.post("/studies/{study_id}/pacs/push")
-def push_now(study_id: int, request: Request, user: User = Depends(require("edit")),
+def push_now(study_id: Id, request: Request, user: User = Depends(require("edit")),
              db: Session = Depends(get_db)):
     """Store the current report as an SR in the PACS now: VERIFIED when signed, otherwise the
     UNVERIFIED draft. Also the way to retry a failed push. 502 when the PACS failed."""
@@ -106,7 +106,7 @@ def push_now(study_id: int, request: Request, user: User = Depends(require("edit
 
 
 @router.get("/studies/{study_id}/fhir")
-def study_fhir(study_id: int, request: Request, _: User = Depends(require("read")),
+def study_fhir(study_id: Id, request: Request, _: User = Depends(require("read")),
                db: Session = Depends(get_db)):
     """The report as a FHIR R4(B) DiagnosticReport: ``preliminary`` until signed, ``final``
     after, validated with fhir.resources before it is sent."""
@@ -124,7 +124,7 @@ def study_fhir(study_id: int, request: Request, _: User = Depends(require("read"
 
 
 @router.post("/studies/{study_id}/fhir/send")
-def send_fhir(study_id: int, request: Request, _: User = Depends(require("edit")),
+def send_fhir(study_id: Id, request: Request, _: User = Depends(require("edit")),
               db: Session = Depends(get_db)):
     """POST the DiagnosticReport to the configured FHIR endpoint now (502 when it fails)."""
     link = _link(request)
