@@ -144,3 +144,13 @@ def test_password_hashes_are_bounded_and_anonymous_bodies_small(svc):
     r = svc.client.post("/api/auth/login", content=b"{" + b" " * 100_000 + b"}",
                         headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+
+
+def test_wrong_passwords_for_a_disabled_account_count_towards_its_lockout(svc):
+    c = svc.client
+    uid = _add(svc, "dormant").json()["id"]
+    assert c.patch(f"/api/users/{uid}", json={"active": False}, headers=svc.h("adm")).status_code == 200
+    for _ in range(3):  # max_failed_logins=3: guessing a disabled account's password is not free
+        assert _login(c, "dormant", "wrong-password-x").status_code == 401
+    svc.app.state.throttle.succeeded("dormant")  # as after a restart: only the stored lock is left
+    assert _login(c, "dormant", "a-Long-enough-pw").status_code == 429

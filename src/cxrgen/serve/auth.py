@@ -124,12 +124,14 @@ def authenticate(db: Session, username: str, password: str, passwords: Passwords
         raise TooManyAttempts(f"too many failed logins for this account: retry in {int(wait) + 1}"
                               f" s, or ask an administrator", wait)
     ok = passwords.verify(user.password_hash if user else passwords.dummy, password)
-    if user is None or not user.active:
+    if user is None:
         return None
-    if not ok:
+    if not ok:  # counted for a disabled account too: guessing its password must not be free
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= settings.max_failed_logins:
             user.locked_until = now + timedelta(seconds=settings.lockout_s)
+        return None
+    if not user.active:
         return None
     user.failed_logins, user.locked_until = 0, None
     if passwords.hasher.check_needs_rehash(user.password_hash):
