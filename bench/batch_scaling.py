@@ -126,7 +126,9 @@ def generate_section(args, work: Path) -> None:
     from cxrgen.pipeline.inference import load
 
     ckpt = read_checkpoint(args.ckpt)
-    root = Path((ckpt.get("config") or {}).get("data", {}).get("root", ""))
+    # the dataset root the checkpoint recorded (absolute since this round), else its config's
+    root = Path((ckpt.get("dataset") or {}).get("root")
+                or (ckpt.get("config") or {}).get("data", {}).get("root", ""))
     images = sorted((root / "images").glob("*.png"))[: args.studies] if root.is_dir() else []
     if not images:
         print(f"generation: no images found under the checkpoint's data root {root}; skipped")
