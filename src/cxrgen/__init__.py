@@ -10,8 +10,10 @@ The package tree is the architecture; imports run downward only:
   with signatures and clinical efficacy (metrics use labeling, never the reverse);
 - :mod:`cxrgen.decoding` and :mod:`cxrgen.models`: search, typed per-model configs, the generators;
 - :mod:`cxrgen.pipeline`: checkpoints, inference (:func:`load`), evaluation of a checkpoint;
-- front ends: :mod:`cxrgen.train`, :mod:`cxrgen.serve`, :mod:`cxrgen.commands` / ``cxrgen`` CLI.
-  The library never imports them.
+- :mod:`cxrgen.pacs`: DICOMweb, DICOM SR and FHIR (the hospital side of the review service);
+  :mod:`cxrgen.batch`: archive-scale jobs on Ray Data over the same per-batch functions;
+- front ends: :mod:`cxrgen.train` (presets in ``cxrgen/configs``), :mod:`cxrgen.serve`,
+  :mod:`cxrgen.commands` / ``cxrgen`` CLI. The library never imports them.
 """
 
 __version__ = "0.1.0"

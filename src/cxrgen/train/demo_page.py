@@ -17,7 +17,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxrgen.report_html import attention_data_uri, image_data_uri, svg_chart
+from cxrgen.train.html_figures import attention_data_uri, image_data_uri, svg_chart
 
 esc = html.escape
 
