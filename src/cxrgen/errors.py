@@ -22,3 +22,21 @@ class UnknownNameError(ConfigError, KeyError):
 
     def __str__(self):  # KeyError would quote the message
         return self.args[0] if self.args else ""
+
+
+def require_extra(module: str, extra: str, purpose: str):
+    """Import ``module`` of an optional extra, or a :class:`ConfigError` saying what to install.
+
+    A folder of that name in the working directory (Ray leaves ``/tmp/ray``) imports as an empty
+    namespace package when the real one is absent: that counts as missing too.
+    """
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        mod = None
+    if mod is None or getattr(mod, "__file__", None) is None:
+        raise ConfigError(f"{purpose} needs the {extra} extra ({module} is not installed): "
+                          f"pip install 'cxrgen[{extra}]'")
+    return mod

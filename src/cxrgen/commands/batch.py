@@ -109,12 +109,9 @@ def run(args) -> int:
     from cxrgen.batch.engine import run_job
     from cxrgen.batch.jobs import Job
     from cxrgen.batch.shards import dataset_shards, file_shards
-    from cxrgen.errors import InputError
+    from cxrgen.errors import InputError, require_extra
 
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise InputError("cxrgen batch needs Ray: pip install 'cxrgen[batch]'") from None
+    require_extra("ray", "batch", "cxrgen batch")
     if bool(args.input) == bool(args.dataset):
         raise InputError("give either INPUT (a folder of shards or a shard file) or --dataset NAME --root ROOT")
     if args.workers < 1:

@@ -39,6 +39,11 @@ def run(args) -> int:
     if args.pacs_command != "pull":
         args.pacs_parser.print_help()
         return 2
+    from cxrgen.errors import require_extra
+
+    for module in ("dicomweb_client", "highdicom"):
+        require_extra(module, "pacs", "cxrgen pacs")
+    require_extra("sqlalchemy", "serve", "cxrgen pacs (it queues drafts in the service's database)")
     from sqlalchemy import select
 
     from cxrgen.pacs import PacsClient, PacsConfig, StudyFilter

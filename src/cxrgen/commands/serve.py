@@ -73,6 +73,10 @@ def pacs_settings(args):
     """The PACS link of ``cxrgen serve`` from its ``--pacs-*`` options (None without a URL)."""
     if not args.pacs_url:
         return None
+    from cxrgen.errors import require_extra
+
+    for module in ("dicomweb_client", "highdicom"):
+        require_extra(module, "pacs", "cxrgen serve --pacs-url")
     from cxrgen.pacs import PacsConfig, StudyFilter
     from cxrgen.pacs.selection import parse_list, parse_query
     from cxrgen.serve.pacs_worker import PacsSettings
